@@ -1,0 +1,164 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+
+namespace UNetDsl.Generators.Diagnostics;
+
+// The one catalogue of UNetDsl's build-time diagnostics.
+// IDs are stable and never reused: 0xxx usage, 1xxx shapes (2xxx are the run-time errors, see docs/diagnostics).
+// When you add or change a descriptor, update docs/diagnostics/UNETxxxx.md, docs/diagnostics/README.md and
+// AnalyzerReleases.Unshipped.md.
+internal static class DiagnosticDescriptors
+{
+    private const string Usage = "UNetDsl.Usage";
+    private const string Shapes = "UNetDsl.Shapes";
+    private const string HelpBase = "https://github.com/unetdsl/unetdsl/blob/main/docs/diagnostics/";
+
+    /// <summary>UNET0001: "'{0}' must be declared partial so that UNetDsl can add its U-Net; add the 'partial' modifier".</summary>
+    public static readonly DiagnosticDescriptor NotPartial = Create(
+        "UNET0001", "U-Net class must be partial",
+        "'{0}' must be declared partial so that UNetDsl can add its U-Net; add the 'partial' modifier",
+        Usage, "The generator adds the module's members to the declared class, which is only possible for a partial class.");
+
+    /// <summary>UNET0002: "'{0}' is nested inside '{1}'; declare U-Net classes directly in a namespace".</summary>
+    public static readonly DiagnosticDescriptor NestedType = Create(
+        "UNET0002", "U-Net class must not be nested",
+        "'{0}' is nested inside '{1}'; declare U-Net classes directly in a namespace",
+        Usage, "Generated modules are top-level types; a nested class would need every enclosing type to be partial too.");
+
+    /// <summary>UNET0003: "'{0}' is generic; a U-Net class cannot have type parameters".</summary>
+    public static readonly DiagnosticDescriptor GenericType = Create(
+        "UNET0003", "U-Net class must not be generic",
+        "'{0}' is generic; a U-Net class cannot have type parameters",
+        Usage, "The generated module derives from Module<Tensor, Tensor>; type parameters would have no meaning in it.");
+
+    /// <summary>UNET0004: "'{0}' is {1}; a U-Net must be a plain class (not static, not a record) without a base class".</summary>
+    public static readonly DiagnosticDescriptor UnsupportedType = Create(
+        "UNET0004", "U-Net class has an unsupported form",
+        "'{0}' is {1}; a U-Net must be a plain class (not static, not a record) without a base class",
+        Usage, "The generator gives the class TorchSharp's Module<Tensor, Tensor> as its base, so it must be free to do so.");
+
+    /// <summary>UNET0005: "'{0}' declares no {1}; add {2}".</summary>
+    public static readonly DiagnosticDescriptor MissingPart = Create(
+        "UNET0005", "U-Net declaration is incomplete",
+        "'{0}' declares no {1}; add {2}",
+        Usage, "A U-Net needs at least one [Level] and exactly one [Bottleneck].");
+
+    /// <summary>UNET0006: "{0} must be positive; got {1}".</summary>
+    public static readonly DiagnosticDescriptor NotPositive = Create(
+        "UNET0006", "Channel count or size must be positive",
+        "{0} must be positive; got {1}",
+        Usage, "Channels, classes and input sizes count things; zero or fewer make no network.");
+
+    /// <summary>UNET0007: "Kernel size {0} of {1} is not allowed: {2}".</summary>
+    public static readonly DiagnosticDescriptor KernelSizeInvalid = Create(
+        "UNET0007", "Kernel size is not allowed",
+        "Kernel size {0} of {1} is not allowed: {2}",
+        Usage, "A kernel must be at least 1; with 'Same' padding it must be odd, or the padding cannot keep the size on both sides.");
+
+    /// <summary>UNET0008: "NormGroups = {0} does not divide the {1} channels of {2}; use a divisor of every convolution's channels, such as {3}".</summary>
+    public static readonly DiagnosticDescriptor GroupsDoNotDivide = Create(
+        "UNET0008", "Group count does not divide the channels",
+        "NormGroups = {0} does not divide the {1} channels of {2}; use a divisor of every convolution's channels, such as {3}",
+        Usage, "Group normalisation splits the channels into equal groups, so the group count must divide each convolution's channels.");
+
+    /// <summary>UNET0009: "Dimensions must be 2 or 3; got {0}".</summary>
+    public static readonly DiagnosticDescriptor DimensionsInvalid = Create(
+        "UNET0009", "Spatial dimensions must be 2 or 3",
+        "Dimensions must be 2 or 3; got {0}",
+        Usage, "UNetDsl builds 2D (images) and 3D (volumes) U-Nets.");
+
+    /// <summary>UNET0010: "InputSize has {0} values; a {1}D U-Net needs one value per axis ({1}) or one for all axes".</summary>
+    public static readonly DiagnosticDescriptor InputSizeArity = Create(
+        "UNET0010", "InputSize has the wrong number of values",
+        "InputSize has {0} values; a {1}D U-Net needs one value per axis ({1}) or one for all axes",
+        Usage, "InputSize gives the spatial size per axis (H, W or D, H, W), or a single value for every axis.");
+
+    /// <summary>UNET0011: "Dropout must be at least 0 and below 1; got {0}".</summary>
+    public static readonly DiagnosticDescriptor DropoutOutOfRange = Create(
+        "UNET0011", "Dropout probability out of range",
+        "Dropout must be at least 0 and below 1; got {0}",
+        Usage, "Dropout is a probability of dropping a unit; 1 would drop everything.");
+
+    /// <summary>UNET0012: "{0} is not a valid value for {1}: {2}".</summary>
+    public static readonly DiagnosticDescriptor InvalidArgument = Create(
+        "UNET0012", "Attribute argument is not valid",
+        "{0} is not a valid value for {1}: {2}",
+        Usage, "An attribute argument that is not a constant of the expected kind, names an unknown enum value, or refers to a level that does not exist.");
+
+    /// <summary>UNET0900: "UNetDsl could not generate '{0}' ({1}: {2}); this is a bug in UNetDsl, please report it with the declaration".</summary>
+    public static readonly DiagnosticDescriptor GeneratorFailure = Create(
+        "UNET0900", "The generator failed",
+        "UNetDsl could not generate '{0}' ({1}: {2}); this is a bug in UNetDsl, please report it with the declaration",
+        Usage, "The generator caught an internal failure instead of crashing the compiler. No code was generated for the class.");
+
+    /// <summary>UNET1001: "The feature map shrinks to nothing at {0}: axis {1} would be {2}; the smallest valid input size on axis {1} is {3} (valid sizes: {4})".</summary>
+    public static readonly DiagnosticDescriptor FeatureMapVanishes = Create(
+        "UNET1001", "Feature map shrinks to nothing",
+        "The feature map shrinks to nothing at {0}: axis {1} would be {2}; the smallest valid input size on axis {1} is {3} (valid sizes: {4})",
+        Shapes, "Each 'Valid' convolution loses kernel - 1 pixels per axis and each pooling halves the size: a small input runs out of pixels.");
+
+    /// <summary>UNET1002: "Max-pooling after level {0} cannot halve {1} exactly ({2} is odd on axis {3}), so the skip {1} cannot line up with the up-sampled {4}; nearest valid input sizes on axis {3}: {5} (valid sizes: {6})".</summary>
+    public static readonly DiagnosticDescriptor PoolingNotExact = Create(
+        "UNET1002", "Pooling cannot halve the size exactly",
+        "Max-pooling after level {0} cannot halve {1} exactly ({2} is odd on axis {3}), so the skip {1} cannot line up with the up-sampled {4}; nearest valid input sizes on axis {3}: {5} (valid sizes: {6})",
+        Shapes, "2x2 max-pooling of an odd size drops a row; up-sampling cannot bring it back, so the skip and the decoder map differ by a pixel.");
+
+    /// <summary>UNET1003: "Level {0} adds its skip {1} to the up-sampled {2}, but element-wise addition needs equal channels; set UpChannels = {3} or use Skip = SkipKind.Concat".</summary>
+    public static readonly DiagnosticDescriptor SkipChannelMismatch = Create(
+        "UNET1003", "Skip channels do not match",
+        "Level {0} adds its skip {1} to the up-sampled {2}, but element-wise addition needs equal channels; set UpChannels = {3} or use Skip = SkipKind.Concat",
+        Shapes, "An additive skip needs the up-sampled decoder map and the encoder map to have the same channels.");
+
+    /// <summary>UNET1004: "Level {0} joins the skip from level {1} {2} to the up-sampled {3}, but {4}; {5}".</summary>
+    public static readonly DiagnosticDescriptor SkipSpatialMismatch = Create(
+        "UNET1004", "Skip spatial size does not match",
+        "Level {0} joins the skip from level {1} {2} to the up-sampled {3}, but {4}; {5}",
+        Shapes, "A skip is joined to the decoder map of the same size ('Same' padding) or centre-cropped to it ('Valid' padding); a skip smaller than the decoder map, or one from another resolution, cannot be.");
+
+    /// <summary>UNET1005: "No input size works for '{0}': {1}".</summary>
+    public static readonly DiagnosticDescriptor NoValidInputSize = Create(
+        "UNET1005", "No input size works",
+        "No input size works for '{0}': {1}",
+        Shapes, "The declared levels and skips cannot be lined up for any input size up to the search limit.");
+
+    private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
+    {
+        [NotPartial.Id] = NotPartial,
+        [NestedType.Id] = NestedType,
+        [GenericType.Id] = GenericType,
+        [UnsupportedType.Id] = UnsupportedType,
+        [MissingPart.Id] = MissingPart,
+        [NotPositive.Id] = NotPositive,
+        [KernelSizeInvalid.Id] = KernelSizeInvalid,
+        [GroupsDoNotDivide.Id] = GroupsDoNotDivide,
+        [DimensionsInvalid.Id] = DimensionsInvalid,
+        [InputSizeArity.Id] = InputSizeArity,
+        [DropoutOutOfRange.Id] = DropoutOutOfRange,
+        [InvalidArgument.Id] = InvalidArgument,
+        [GeneratorFailure.Id] = GeneratorFailure,
+        [FeatureMapVanishes.Id] = FeatureMapVanishes,
+        [PoolingNotExact.Id] = PoolingNotExact,
+        [SkipChannelMismatch.Id] = SkipChannelMismatch,
+        [SkipSpatialMismatch.Id] = SkipSpatialMismatch,
+        [NoValidInputSize.Id] = NoValidInputSize,
+    };
+
+    /// <summary>Every descriptor, in ID order.</summary>
+    public static IEnumerable<DiagnosticDescriptor> All
+    {
+        get
+        {
+            var ids = new List<string>(s_byId.Keys);
+            ids.Sort(System.StringComparer.Ordinal);
+            foreach (var id in ids)
+            {
+                yield return s_byId[id];
+            }
+        }
+    }
+
+    public static DiagnosticDescriptor ById(string id) => s_byId[id];
+
+    private static DiagnosticDescriptor Create(string id, string title, string message, string category, string description) =>
+        new(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true, description, HelpBase + id + ".md");
+}

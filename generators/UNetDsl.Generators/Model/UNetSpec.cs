@@ -1,0 +1,58 @@
+namespace UNetDsl.Generators.Model;
+
+// The generator's own copies of the runtime library's enums (UNetDsl.ConvPadding etc.), by value: the generator
+// must not reference the runtime library, so the parser reads the attribute arguments as integers.
+
+internal enum PaddingKind { Valid = 0, Same = 1 }
+
+internal enum UpSamplingKind { TransposedConv = 0, Bilinear = 1 }
+
+internal enum NormKind { None = 0, Batch = 1, Instance = 2, Group = 3 }
+
+internal enum ActivationKind { ReLU = 0, LeakyReLU = 1, SiLU = 2, GELU = 3 }
+
+internal enum SkipJoin { Concat = 0, Add = 1, None = 2 }
+
+/// <summary>A declared U-Net exactly as its attributes say it, before any check.</summary>
+/// <remarks>
+/// Specs flow through the incremental pipeline and are compared to decide what to regenerate: they must stay
+/// immutable and value-equal (records of primitives, strings and <see cref="EquatableArray{T}"/>), and must never
+/// hold a Roslyn object (symbols, syntax, locations), which would root compilations and defeat caching.
+/// </remarks>
+internal sealed record UNetSpec(
+    string? Namespace,
+    string TypeName,
+    string Accessibility,
+    int Dimensions,
+    int InChannels,
+    int Classes,
+    PaddingKind Padding,
+    int KernelSize,
+    EquatableArray<int> InputSize,
+    UpSamplingKind UpSampling,
+    NormKind Normalization,
+    int NormGroups,
+    ActivationKind Activation,
+    EquatableArray<LevelSpec> Levels,
+    BottleneckSpec Bottleneck)
+{
+    /// <summary>The fully qualified name, for messages and the generated file's name.</summary>
+    public string FullName => Namespace is null ? TypeName : Namespace + "." + TypeName;
+
+    /// <summary>True when the user fixed the input size; otherwise sizes are checked at run time.</summary>
+    public bool HasInputSize => !InputSize.IsEmpty;
+}
+
+/// <summary>One resolution level as declared: the encoder's convs and, mirrored, the decoder's.</summary>
+/// <remarks>Immutable and value-equal, as <see cref="UNetSpec"/>. Zero and empty mean "not set: use the default".</remarks>
+internal sealed record LevelSpec(
+    EquatableArray<int> Channels,
+    int KernelSize,
+    EquatableArray<int> DecoderChannels,
+    int UpChannels,
+    SkipJoin Skip,
+    int SkipFrom);
+
+/// <summary>The deepest level as declared.</summary>
+/// <remarks>Immutable and value-equal, as <see cref="UNetSpec"/>. Zero means "not set: use the default".</remarks>
+internal sealed record BottleneckSpec(EquatableArray<int> Channels, int KernelSize, double Dropout);

@@ -1,0 +1,374 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using UNetDsl.Generators.Diagnostics;
+using UNetDsl.Generators.Model;
+
+namespace UNetDsl.Generators.Parsing;
+
+/// <summary>
+/// What the parser read from one declaration: the spec (null when the class cannot host a U-Net), where each
+/// argument stands in the source, and the problems found while reading.
+/// </summary>
+/// <remarks>
+/// Value-equal, so the pipeline can cache on it. <see cref="Locations"/> and <see cref="Diagnostics"/> hold syntax
+/// trees and are only read by the diagnostics branch; the source branch sees the spec alone.
+/// </remarks>
+internal sealed record ParsedDeclaration(UNetSpec? Spec, EquatableArray<ArgumentLocation> Locations, EquatableArray<DiagnosticInfo> Diagnostics);
+
+/// <summary>Reads a [UNet]-annotated class into a <see cref="UNetSpec"/>. The only code that touches symbols and syntax.</summary>
+internal static class DeclarationParser
+{
+    public const string UNetAttributeName = "UNetDsl.UNetAttribute";
+    private const string LevelAttributeName = "UNetDsl.LevelAttribute";
+    private const string BottleneckAttributeName = "UNetDsl.BottleneckAttribute";
+
+    public static ParsedDeclaration Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var reader = new Reader(context.TargetSymbol as INamedTypeSymbol, context.TargetNode);
+        try
+        {
+            return reader.Read(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+        catch (Exception exception)
+        {
+            // Never let an exception reach the compiler (it would become CS8785 and hide every other result).
+            return reader.Failure(exception);
+        }
+    }
+
+    private sealed class Reader(INamedTypeSymbol? type, SyntaxNode node)
+    {
+        private readonly List<ArgumentLocation> _locations = new();
+        private readonly List<DiagnosticInfo> _diagnostics = new();
+        private readonly string _name = type?.Name ?? (node as BaseTypeDeclarationSyntax)?.Identifier.ValueText ?? "?";
+
+        private LocationInfo ClassLocation =>
+            node is BaseTypeDeclarationSyntax declaration
+                ? new LocationInfo(declaration.SyntaxTree, declaration.Identifier.Span)
+                : new LocationInfo(node.SyntaxTree, node.Span);
+
+        public ParsedDeclaration Failure(Exception exception)
+        {
+            var diagnostic = new DiagnosticInfo(
+                DiagnosticDescriptors.GeneratorFailure.Id,
+                ClassLocation,
+                EquatableArray.Create(_name, exception.GetType().Name, exception.Message.Replace('\n', ' ').Replace('\r', ' ')));
+            return new ParsedDeclaration(null, EquatableArray<ArgumentLocation>.Empty, EquatableArray.Create(diagnostic));
+        }
+
+        public ParsedDeclaration Read(CancellationToken cancellationToken)
+        {
+            _locations.Add(new ArgumentLocation(ArgumentPath.Class, ClassLocation));
+            if (type is null || node is not TypeDeclarationSyntax declaration)
+            {
+                Report(DiagnosticDescriptors.UnsupportedType, ClassLocation, _name, "not a class");
+                return Result(null);
+            }
+
+            CheckForm(declaration);
+            if (_diagnostics.Count > 0)
+            {
+                return Result(null);
+            }
+
+            AttributeData? unet = null;
+            AttributeData? bottleneck = null;
+            var levels = new List<AttributeData>();
+            foreach (var attribute in type.GetAttributes())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                switch (attribute.AttributeClass?.ToDisplayString())
+                {
+                    case UNetAttributeName:
+                        unet ??= attribute;
+                        break;
+                    case LevelAttributeName:
+                        levels.Add(attribute);
+                        break;
+                    case BottleneckAttributeName:
+                        bottleneck ??= attribute;
+                        break;
+                }
+            }
+
+            if (unet is null)
+            {
+                return Result(null);
+            }
+
+            Locate(ArgumentPath.UNet, unet, new[] { "InChannels", "Classes" }, paramsName: null);
+            for (var i = 0; i < levels.Count; i++)
+            {
+                Locate(ArgumentPath.Level(i + 1), levels[i], Array.Empty<string>(), paramsName: "Channels");
+            }
+
+            if (bottleneck is not null)
+            {
+                Locate(ArgumentPath.Bottleneck, bottleneck, Array.Empty<string>(), paramsName: "Channels");
+            }
+
+            if (!Readable(unet, ArgumentPath.UNet) | !levels.Select((l, i) => Readable(l, ArgumentPath.Level(i + 1))).ToList().All(ok => ok)
+                | (bottleneck is not null && !Readable(bottleneck, ArgumentPath.Bottleneck)))
+            {
+                return Result(null);
+            }
+
+            if (levels.Count == 0)
+            {
+                Report(DiagnosticDescriptors.MissingPart, ClassLocation, _name, "[Level]", "one [Level(channels)] per resolution, finest first, e.g. [Level(64)]");
+            }
+
+            if (bottleneck is null)
+            {
+                Report(DiagnosticDescriptors.MissingPart, ClassLocation, _name, "[Bottleneck]", "[Bottleneck(channels)] for the deepest level, e.g. [Bottleneck(1024)]");
+            }
+
+            if (_diagnostics.Count > 0)
+            {
+                return Result(null);
+            }
+
+            var spec = new UNetSpec(
+                type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+                type.Name,
+                type.DeclaredAccessibility == Accessibility.Public ? "public" : "internal",
+                Named(unet, "Dimensions", 2),
+                Positional(unet, 0),
+                Positional(unet, 1),
+                (PaddingKind)Named(unet, "Padding", (int)PaddingKind.Same),
+                Named(unet, "KernelSize", 3),
+                NamedArray(unet, "InputSize"),
+                (UpSamplingKind)Named(unet, "UpSampling", (int)UpSamplingKind.TransposedConv),
+                (NormKind)Named(unet, "Normalization", (int)NormKind.None),
+                Named(unet, "NormGroups", 8),
+                (ActivationKind)Named(unet, "Activation", (int)ActivationKind.ReLU),
+                levels.Select(ReadLevel).ToEquatableArray(),
+                new BottleneckSpec(ParamsArray(bottleneck!), Named(bottleneck!, "KernelSize", 0), NamedDouble(bottleneck!, "Dropout", 0)));
+            return Result(spec);
+        }
+
+        private static LevelSpec ReadLevel(AttributeData level) => new(
+            ParamsArray(level),
+            Named(level, "KernelSize", 0),
+            NamedArray(level, "DecoderChannels"),
+            Named(level, "UpChannels", 0),
+            (SkipJoin)Named(level, "Skip", (int)SkipJoin.Concat),
+            Named(level, "SkipFrom", 0));
+
+        private void CheckForm(TypeDeclarationSyntax declaration)
+        {
+            if (type!.ContainingType is { } outer)
+            {
+                Report(DiagnosticDescriptors.NestedType, ClassLocation, _name, outer.ToDisplayString());
+            }
+
+            if (type.TypeParameters.Length > 0)
+            {
+                Report(DiagnosticDescriptors.GenericType, ClassLocation, _name);
+            }
+
+            string? form = null;
+            if (type.TypeKind != TypeKind.Class)
+            {
+                form = "a " + type.TypeKind.ToString().ToLowerInvariant();
+            }
+            else if (type.IsRecord)
+            {
+                form = "a record";
+            }
+            else if (type.IsStatic)
+            {
+                form = "static";
+            }
+            else if (type.BaseType is { SpecialType: not SpecialType.System_Object } baseType)
+            {
+                form = "derived from '" + baseType.ToDisplayString() + "'";
+            }
+
+            if (form is not null)
+            {
+                Report(DiagnosticDescriptors.UnsupportedType, ClassLocation, _name, form);
+            }
+
+            if (!declaration.Modifiers.Any(m => m.IsKind(SyntaxKind.PartialKeyword)))
+            {
+                Report(DiagnosticDescriptors.NotPartial, ClassLocation, _name);
+            }
+        }
+
+        /// <summary>
+        /// An attribute whose arguments did not bind (a non-constant, a wrong type) has no constructor or an error
+        /// constant; the compiler reports the C# error, we add ours on the attribute so the declaration is not silently
+        /// left without its module.
+        /// </summary>
+        private bool Readable(AttributeData attribute, string path)
+        {
+            var broken = attribute.AttributeConstructor is null
+                || attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error)
+                || attribute.NamedArguments.Any(a => a.Value.Kind == TypedConstantKind.Error);
+            if (broken)
+            {
+                Report(DiagnosticDescriptors.InvalidArgument, Find(path), "An argument of " + Display(path), "this attribute", "every argument must be a constant of the parameter's type");
+            }
+
+            return !broken;
+        }
+
+        private static string Display(string path) => path == ArgumentPath.UNet ? "[UNet]" : path == ArgumentPath.Bottleneck ? "[Bottleneck]" : "[" + path.Replace("[", "(").Replace("]", ")") + "]";
+
+        private LocationInfo Find(string path) => ArgumentLocations.Find(_locations, path) ?? ClassLocation;
+
+        /// <summary>Records where the attribute and each of its arguments (and array elements) stand.</summary>
+        private void Locate(string owner, AttributeData attribute, string[] positionalNames, string? paramsName)
+        {
+            if (attribute.ApplicationSyntaxReference?.GetSyntax() is not AttributeSyntax syntax)
+            {
+                return;
+            }
+
+            _locations.Add(new ArgumentLocation(owner, new LocationInfo(syntax.SyntaxTree, syntax.Span)));
+            var arguments = syntax.ArgumentList?.Arguments ?? default;
+            var positional = arguments.Where(a => a.NameEquals is null).ToList();
+            for (var i = 0; i < positional.Count; i++)
+            {
+                var argument = positional[i];
+                if (paramsName is not null)
+                {
+                    // params int[]: either one value per argument or a single array.
+                    var elements = positional.Count == 1 ? Elements(argument.Expression) : null;
+                    if (elements is not null)
+                    {
+                        AddLocation(ArgumentPath.Argument(owner, paramsName), argument);
+                        AddElements(ArgumentPath.Argument(owner, paramsName), elements);
+                    }
+                    else
+                    {
+                        AddLocation(ArgumentPath.Element(ArgumentPath.Argument(owner, paramsName), i), argument);
+                    }
+
+                    continue;
+                }
+
+                var name = argument.NameColon is { } colon
+                    ? positionalNames.FirstOrDefault(n => string.Equals(n, colon.Name.Identifier.ValueText, StringComparison.OrdinalIgnoreCase))
+                    : (i < positionalNames.Length ? positionalNames[i] : null);
+                if (name is not null)
+                {
+                    AddLocation(ArgumentPath.Argument(owner, name), argument);
+                }
+            }
+
+            if (paramsName is not null && positional.Count > 1)
+            {
+                var span = Microsoft.CodeAnalysis.Text.TextSpan.FromBounds(positional[0].SpanStart, positional[positional.Count - 1].Span.End);
+                _locations.Add(new ArgumentLocation(ArgumentPath.Argument(owner, paramsName), new LocationInfo(syntax.SyntaxTree, span)));
+            }
+
+            foreach (var argument in arguments.Where(a => a.NameEquals is not null))
+            {
+                var path = ArgumentPath.Argument(owner, argument.NameEquals!.Name.Identifier.ValueText);
+                AddLocation(path, argument);
+                if (Elements(argument.Expression) is { } elements)
+                {
+                    AddElements(path, elements);
+                }
+            }
+        }
+
+        private void AddLocation(string path, SyntaxNode node) => _locations.Add(new ArgumentLocation(path, new LocationInfo(node.SyntaxTree, node.Span)));
+
+        private void AddElements(string path, IReadOnlyList<ExpressionSyntax> elements)
+        {
+            for (var j = 0; j < elements.Count; j++)
+            {
+                AddLocation(ArgumentPath.Element(path, j), elements[j]);
+            }
+        }
+
+        private static IReadOnlyList<ExpressionSyntax>? Elements(ExpressionSyntax expression) => expression switch
+        {
+            ArrayCreationExpressionSyntax { Initializer: { } init } => init.Expressions,
+            ImplicitArrayCreationExpressionSyntax { Initializer: { } init } => init.Expressions,
+            CollectionExpressionSyntax collection => collection.Elements.OfType<ExpressionElementSyntax>().Select(e => e.Expression).ToList(),
+            _ => null,
+        };
+
+        private static int Positional(AttributeData attribute, int index) =>
+            attribute.ConstructorArguments.Length > index ? ToInt(attribute.ConstructorArguments[index]) : 0;
+
+        private static EquatableArray<int> ParamsArray(AttributeData attribute)
+        {
+            if (attribute.ConstructorArguments.Length == 0)
+            {
+                return EquatableArray<int>.Empty;
+            }
+
+            var argument = attribute.ConstructorArguments[0];
+            return argument.Kind == TypedConstantKind.Array && !argument.IsNull
+                ? argument.Values.Select(ToInt).ToEquatableArray()
+                : EquatableArray<int>.Empty;
+        }
+
+        private static int Named(AttributeData attribute, string name, int fallback)
+        {
+            foreach (var pair in attribute.NamedArguments)
+            {
+                if (pair.Key == name)
+                {
+                    return ToInt(pair.Value);
+                }
+            }
+
+            return fallback;
+        }
+
+        private static double NamedDouble(AttributeData attribute, string name, double fallback)
+        {
+            foreach (var pair in attribute.NamedArguments)
+            {
+                if (pair.Key == name && pair.Value.Value is { } value)
+                {
+                    return Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+
+            return fallback;
+        }
+
+        private static EquatableArray<int> NamedArray(AttributeData attribute, string name)
+        {
+            foreach (var pair in attribute.NamedArguments)
+            {
+                if (pair.Key == name && pair.Value.Kind == TypedConstantKind.Array && !pair.Value.IsNull)
+                {
+                    return pair.Value.Values.Select(ToInt).ToEquatableArray();
+                }
+            }
+
+            return EquatableArray<int>.Empty;
+        }
+
+        private static int ToInt(TypedConstant constant) => constant.Value switch
+        {
+            int value => value,
+            null => 0,
+            var other => Convert.ToInt32(other, System.Globalization.CultureInfo.InvariantCulture),
+        };
+
+        private void Report(DiagnosticDescriptor descriptor, LocationInfo location, params string[] arguments) =>
+            _diagnostics.Add(new DiagnosticInfo(descriptor.Id, location, arguments.ToEquatableArray()));
+
+        private ParsedDeclaration Result(UNetSpec? spec) =>
+            new(spec, _locations.ToEquatableArray(), _diagnostics.ToEquatableArray());
+    }
+}

@@ -1,0 +1,166 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using UNetDsl.Generators.Diagnostics;
+using UNetDsl.Generators.Model;
+
+namespace UNetDsl.Generators.Shapes;
+
+/// <summary>The argument checks that need no shape propagation: ranges, arities, enum values. Pure.</summary>
+internal static class DeclarationRules
+{
+    public static List<Finding> Check(UNetSpec spec)
+    {
+        var findings = new List<Finding>();
+        var unet = ArgumentPath.UNet;
+
+        if (spec.Dimensions is not (2 or 3))
+        {
+            findings.Add(Finding.Create(DiagnosticDescriptors.DimensionsInvalid.Id, ArgumentPath.Argument(unet, "Dimensions"), spec.Dimensions));
+        }
+
+        Positive(findings, spec.InChannels, "InChannels", ArgumentPath.Argument(unet, "InChannels"));
+        Positive(findings, spec.Classes, "Classes", ArgumentPath.Argument(unet, "Classes"));
+        Kernel(findings, spec, spec.KernelSize, "the network", ArgumentPath.Argument(unet, "KernelSize"), allowZero: false);
+        EnumValue(findings, (int)spec.Padding, 1, "Padding", ArgumentPath.Argument(unet, "Padding"));
+        EnumValue(findings, (int)spec.UpSampling, 1, "UpSampling", ArgumentPath.Argument(unet, "UpSampling"));
+        EnumValue(findings, (int)spec.Normalization, 3, "Normalization", ArgumentPath.Argument(unet, "Normalization"));
+        EnumValue(findings, (int)spec.Activation, 3, "Activation", ArgumentPath.Argument(unet, "Activation"));
+
+        var inputPath = ArgumentPath.Argument(unet, "InputSize");
+        if (spec.HasInputSize && spec.Dimensions is 2 or 3 && spec.InputSize.Count != 1 && spec.InputSize.Count != spec.Dimensions)
+        {
+            findings.Add(Finding.Create(DiagnosticDescriptors.InputSizeArity.Id, inputPath, spec.InputSize.Count, spec.Dimensions));
+        }
+
+        for (var i = 0; i < spec.InputSize.Count; i++)
+        {
+            Positive(findings, spec.InputSize[i], "InputSize[" + i + "]", ArgumentPath.Element(inputPath, i));
+        }
+
+        for (var i = 0; i < spec.Levels.Count; i++)
+        {
+            var level = spec.Levels[i];
+            var number = i + 1;
+            var path = ArgumentPath.Level(number);
+            Channels(findings, level.Channels, "Level " + number, ArgumentPath.Argument(path, "Channels"));
+            Kernel(findings, spec, level.KernelSize, "level " + number, ArgumentPath.Argument(path, "KernelSize"), allowZero: true);
+            for (var j = 0; j < level.DecoderChannels.Count; j++)
+            {
+                Positive(findings, level.DecoderChannels[j], "Level " + number + " decoder channel " + (j + 1), ArgumentPath.Element(ArgumentPath.Argument(path, "DecoderChannels"), j));
+            }
+
+            if (level.UpChannels < 0)
+            {
+                findings.Add(Finding.Create(DiagnosticDescriptors.NotPositive.Id, ArgumentPath.Argument(path, "UpChannels"), "Level " + number + " UpChannels", level.UpChannels));
+            }
+
+            EnumValue(findings, (int)level.Skip, 2, "Skip", ArgumentPath.Argument(path, "Skip"));
+            if (level.SkipFrom < 0 || level.SkipFrom > spec.Levels.Count)
+            {
+                findings.Add(Finding.Create(
+                    DiagnosticDescriptors.InvalidArgument.Id, ArgumentPath.Argument(path, "SkipFrom"), level.SkipFrom, "SkipFrom",
+                    "there are levels 1 to " + spec.Levels.Count + " (0 means the level itself)"));
+            }
+        }
+
+        Channels(findings, spec.Bottleneck.Channels, "Bottleneck", ArgumentPath.Argument(ArgumentPath.Bottleneck, "Channels"));
+        Kernel(findings, spec, spec.Bottleneck.KernelSize, "the bottleneck", ArgumentPath.Argument(ArgumentPath.Bottleneck, "KernelSize"), allowZero: true);
+        if (double.IsNaN(spec.Bottleneck.Dropout) || spec.Bottleneck.Dropout < 0 || spec.Bottleneck.Dropout >= 1)
+        {
+            findings.Add(Finding.Create(DiagnosticDescriptors.DropoutOutOfRange.Id, ArgumentPath.Argument(ArgumentPath.Bottleneck, "Dropout"), spec.Bottleneck.Dropout.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        if (findings.Count == 0 && spec.Normalization == NormKind.Group)
+        {
+            Groups(findings, spec);
+        }
+
+        return findings;
+    }
+
+    private static void Groups(List<Finding> findings, UNetSpec spec)
+    {
+        var path = ArgumentPath.Argument(ArgumentPath.UNet, "NormGroups");
+        if (spec.NormGroups <= 0)
+        {
+            findings.Add(Finding.Create(DiagnosticDescriptors.NotPositive.Id, path, "NormGroups", spec.NormGroups));
+            return;
+        }
+
+        var network = ResolvedNetwork.From(spec);
+        var convs = new List<(int Channels, string Where)>();
+        foreach (var level in network.Levels)
+        {
+            convs.AddRange(level.Encoder.Channels.Select((c, j) => (c, "encoder level " + level.Number + " convolution " + (j + 1))));
+        }
+
+        convs.AddRange(network.Bottleneck.Channels.Select((c, j) => (c, "bottleneck convolution " + (j + 1))));
+        foreach (var level in network.Levels.Reverse())
+        {
+            convs.AddRange(level.Decoder.Channels.Select((c, j) => (c, "decoder level " + level.Number + " convolution " + (j + 1))));
+        }
+
+        var divisor = convs.Aggregate(0, (g, conv) => Gcd(g, conv.Channels));
+        var suggestion = Enumerable.Range(1, Math.Min(spec.NormGroups, divisor)).Last(d => divisor % d == 0);
+        foreach (var (channels, where) in convs)
+        {
+            if (channels % spec.NormGroups != 0)
+            {
+                findings.Add(Finding.Create(DiagnosticDescriptors.GroupsDoNotDivide.Id, path, spec.NormGroups, channels, where, suggestion));
+                return;
+            }
+        }
+    }
+
+    private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
+
+    private static void Channels(List<Finding> findings, EquatableArray<int> channels, string owner, string path)
+    {
+        if (channels.IsEmpty)
+        {
+            findings.Add(Finding.Create(DiagnosticDescriptors.InvalidArgument.Id, path, "an empty list", owner + " channels", "give at least one channel count, e.g. 64"));
+            return;
+        }
+
+        for (var j = 0; j < channels.Count; j++)
+        {
+            Positive(findings, channels[j], owner + " channel " + (j + 1), ArgumentPath.Element(path, j));
+        }
+    }
+
+    private static void Positive(List<Finding> findings, int value, string what, string path)
+    {
+        if (value <= 0)
+        {
+            findings.Add(Finding.Create(DiagnosticDescriptors.NotPositive.Id, path, what, value));
+        }
+    }
+
+    private static void Kernel(List<Finding> findings, UNetSpec spec, int kernel, string owner, string path, bool allowZero)
+    {
+        if (allowZero && kernel == 0)
+        {
+            return;
+        }
+
+        if (kernel < 1)
+        {
+            findings.Add(Finding.Create(DiagnosticDescriptors.KernelSizeInvalid.Id, path, kernel, owner, "it must be at least 1"));
+        }
+        else if (spec.Padding == PaddingKind.Same && kernel % 2 == 0)
+        {
+            findings.Add(Finding.Create(
+                DiagnosticDescriptors.KernelSizeInvalid.Id, path, kernel, owner,
+                "'Same' padding needs an odd kernel to keep the size; use " + (kernel - 1) + " or " + (kernel + 1)));
+        }
+    }
+
+    private static void EnumValue(List<Finding> findings, int value, int max, string name, string path)
+    {
+        if (value < 0 || value > max)
+        {
+            findings.Add(Finding.Create(DiagnosticDescriptors.InvalidArgument.Id, path, value, name, "it is not a defined " + name + " value"));
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using System;
+using UNetDsl.Generators.Model;
+
+namespace UNetDsl.Generators.Shapes;
+
+/// <summary>
+/// The exact receptive field along one axis: for every output pixel, the interval of input pixels it depends on,
+/// carried through the network; the answer is the widest interval. Exact where textbook formulas are not: they
+/// assume a chain of layers, while a U-Net joins two paths at every skip and its up-sampling has a phase.
+/// </summary>
+internal static class ReceptiveField
+{
+    public static int Compute(ResolvedNetwork network, AxisRule rule)
+    {
+        // 'Valid' convolutions never read outside the map, so the smallest valid size shows every interval; 'Same'
+        // ones clip at the border, so take a size large enough that the interior is free of it.
+        var size = rule.MinInput;
+        if (network.Padding == PaddingKind.Same)
+        {
+            while (size < 2048)
+            {
+                size += rule.Step;
+            }
+        }
+
+        var map = Map.Identity(size);
+        var skips = new Map[network.Levels.Count];
+        for (var i = 0; i < network.Levels.Count; i++)
+        {
+            map = Convolve(network, map, network.Levels[i].Encoder);
+            skips[i] = map;
+            map = map.Pool();
+        }
+
+        map = Convolve(network, map, network.Bottleneck);
+        for (var i = network.Levels.Count - 1; i >= 0; i--)
+        {
+            var level = network.Levels[i];
+            map = network.UpSampling == UpSamplingKind.TransposedConv ? map.UpNearest() : map.UpLinear();
+            if (level.Skip != SkipJoin.None)
+            {
+                var skip = skips[level.SkipFrom - 1];
+                map = map.Join(skip.Crop((skip.Length - map.Length) / 2, map.Length));
+            }
+
+            map = Convolve(network, map, level.Decoder);
+        }
+
+        return map.WidestInterval();
+    }
+
+    private static Map Convolve(ResolvedNetwork network, Map map, ConvStack stack)
+    {
+        for (var j = 0; j < stack.Channels.Count; j++)
+        {
+            map = map.Convolve(stack.KernelSize, network.Padding == PaddingKind.Same);
+        }
+
+        return map;
+    }
+
+    /// <summary>For each position of a feature map, the lowest and highest input pixel it depends on.</summary>
+    private sealed class Map(int[] low, int[] high)
+    {
+        public int Length => low.Length;
+
+        public static Map Identity(int size)
+        {
+            var positions = new int[size];
+            for (var p = 0; p < size; p++)
+            {
+                positions[p] = p;
+            }
+
+            return new Map(positions, (int[])positions.Clone());
+        }
+
+        public Map Convolve(int kernel, bool same)
+        {
+            var half = same ? (kernel - 1) / 2 : 0;
+            var length = same ? Length : Length - kernel + 1;
+            return Gather(length, p => (p - half, p - half + kernel - 1));
+        }
+
+        public Map Pool() => Gather(Length / 2, p => (2 * p, (2 * p) + 1));
+
+        /// <summary>Transposed 2-stride-2 convolution: each output reads exactly one input.</summary>
+        public Map UpNearest() => Gather(Length * 2, p => (p / 2, p / 2));
+
+        /// <summary>Linear interpolation by 2 (half-pixel centres): each output reads its two nearest inputs.</summary>
+        public Map UpLinear() => Gather(Length * 2, p =>
+        {
+            var source = ((p + 0.5) / 2) - 0.5;
+            var first = (int)Math.Floor(source);
+            return (first, first + 1);
+        });
+
+        public Map Crop(int offset, int length) => Gather(length, p => (p + offset, p + offset));
+
+        public Map Join(Map other)
+        {
+            var lows = new int[Length];
+            var highs = new int[Length];
+            for (var p = 0; p < Length; p++)
+            {
+                lows[p] = Math.Min(low[p], other.Low(p));
+                highs[p] = Math.Max(high[p], other.High(p));
+            }
+
+            return new Map(lows, highs);
+        }
+
+        public int WidestInterval()
+        {
+            var widest = 0;
+            for (var p = 0; p < Length; p++)
+            {
+                widest = Math.Max(widest, high[p] - low[p] + 1);
+            }
+
+            return widest;
+        }
+
+        private int Low(int p) => low[p];
+
+        private int High(int p) => high[p];
+
+        private Map Gather(int length, Func<int, (int First, int Last)> window)
+        {
+            length = Math.Max(length, 0);
+            var lows = new int[length];
+            var highs = new int[length];
+            for (var p = 0; p < length; p++)
+            {
+                var (first, last) = window(p);
+                first = Math.Max(first, 0);
+                last = Math.Min(last, Length - 1);
+                var lo = int.MaxValue;
+                var hi = int.MinValue;
+                for (var q = first; q <= last; q++)
+                {
+                    lo = Math.Min(lo, low[q]);
+                    hi = Math.Max(hi, high[q]);
+                }
+
+                lows[p] = lo;
+                highs[p] = hi;
+            }
+
+            return new Map(lows, highs);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+namespace UNetDsl;
+
+/// <summary>How each convolution treats the border of its input.</summary>
+public enum ConvPadding
+{
+    /// <summary>
+    /// No padding, as in the U-Net paper: every 3x3 convolution loses one pixel on each side, skips are
+    /// centre-cropped to the decoder's size, and a 572x572 input gives a 388x388 output.
+    /// </summary>
+    Valid = 0,
+
+    /// <summary>Zero padding of (kernel - 1) / 2: every convolution keeps its input size, so output size = input size.</summary>
+    Same = 1,
+}
+
+/// <summary>How the decoder doubles the spatial size before each skip is joined.</summary>
+public enum UpSampling
+{
+    /// <summary>A 2x2 (2x2x2 in 3D) transposed convolution with stride 2: the paper's "up-convolution".</summary>
+    TransposedConv = 0,
+
+    /// <summary>Bilinear (trilinear in 3D) interpolation by 2 followed by a 1x1 convolution that sets the channels.</summary>
+    Bilinear = 1,
+}
+
+/// <summary>The normalisation after each convolution (before its activation).</summary>
+public enum Normalization
+{
+    /// <summary>No normalisation; convolutions keep their bias (the paper).</summary>
+    None = 0,
+
+    /// <summary>Batch normalisation (the 3D U-Net paper); convolutions drop their bias.</summary>
+    Batch = 1,
+
+    /// <summary>Instance normalisation with learned affine parameters (nnU-Net); convolutions drop their bias.</summary>
+    Instance = 2,
+
+    /// <summary>Group normalisation with <see cref="UNetAttribute.NormGroups"/> groups; convolutions drop their bias.</summary>
+    Group = 3,
+}
+
+/// <summary>The non-linearity after each convolution.</summary>
+public enum Activation
+{
+    /// <summary>max(0, x), the paper's choice.</summary>
+    ReLU = 0,
+
+    /// <summary>max(0.01 x, x).</summary>
+    LeakyReLU = 1,
+
+    /// <summary>x * sigmoid(x), also called swish.</summary>
+    SiLU = 2,
+
+    /// <summary>The Gaussian error linear unit.</summary>
+    GELU = 3,
+}
+
+/// <summary>How an encoder feature map (the skip) is joined to the up-sampled decoder feature map.</summary>
+public enum SkipKind
+{
+    /// <summary>Concatenate along the channels (the paper): channels add up.</summary>
+    Concat = 0,
+
+    /// <summary>Add element-wise: the up-sampling must produce exactly the skip's channels.</summary>
+    Add = 1,
+
+    /// <summary>No skip at this level: the decoder sees only the up-sampled features.</summary>
+    None = 2,
+}

@@ -1,0 +1,124 @@
+using System;
+
+namespace UNetDsl;
+
+/// <summary>
+/// Declares a U-Net on a <c>partial class</c>. The UNetDsl source generator turns the class into a
+/// TorchSharp <c>Module&lt;Tensor, Tensor&gt;</c> and checks every shape through the network at build time.
+/// </summary>
+/// <remarks>
+/// Levels are declared with one <see cref="LevelAttribute"/> per resolution, finest first, and the deepest
+/// resolution with <see cref="BottleneckAttribute"/>. The paper's network:
+/// <code>
+/// [UNet(inChannels: 1, classes: 2, Padding = ConvPadding.Valid, InputSize = new[] { 572, 572 })]
+/// [Level(64)] [Level(128)] [Level(256)] [Level(512)]
+/// [Bottleneck(1024, Dropout = 0.5)]
+/// public partial class PaperUNet { }
+/// </code>
+/// </remarks>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class UNetAttribute : Attribute
+{
+    /// <summary>Declares a U-Net.</summary>
+    /// <param name="inChannels">Channels of the input image (1 for grayscale, 3 for RGB).</param>
+    /// <param name="classes">Channels of the output: one score map per class.</param>
+    public UNetAttribute(int inChannels, int classes)
+    {
+        InChannels = inChannels;
+        Classes = classes;
+    }
+
+    /// <summary>Channels of the input image.</summary>
+    public int InChannels { get; }
+
+    /// <summary>Channels of the output (one score map per class).</summary>
+    public int Classes { get; }
+
+    /// <summary>Spatial dimensions: 2 for images (N, C, H, W), 3 for volumes (N, C, D, H, W). Default 2.</summary>
+    public int Dimensions { get; set; } = 2;
+
+    /// <summary>Border handling of every convolution. Default <see cref="ConvPadding.Same"/>.</summary>
+    public ConvPadding Padding { get; set; } = ConvPadding.Same;
+
+    /// <summary>Kernel size of every convolution unless a level overrides it. Default 3.</summary>
+    public int KernelSize { get; set; } = 3;
+
+    /// <summary>
+    /// The input's spatial size, checked by the compiler through the whole network: one value per axis
+    /// (H, W or D, H, W), or one value for all axes. Leave unset to check sizes at run time instead.
+    /// </summary>
+    public int[]? InputSize { get; set; }
+
+    /// <summary>How the decoder up-samples. Default <see cref="UNetDsl.UpSampling.TransposedConv"/>.</summary>
+    public UpSampling UpSampling { get; set; } = UpSampling.TransposedConv;
+
+    /// <summary>Normalisation after each convolution. Default <see cref="UNetDsl.Normalization.None"/>.</summary>
+    public Normalization Normalization { get; set; } = Normalization.None;
+
+    /// <summary>Groups of <see cref="UNetDsl.Normalization.Group"/>; must divide every conv's channels. Default 8.</summary>
+    public int NormGroups { get; set; } = 8;
+
+    /// <summary>The non-linearity after each convolution. Default <see cref="UNetDsl.Activation.ReLU"/>.</summary>
+    public Activation Activation { get; set; } = Activation.ReLU;
+}
+
+/// <summary>
+/// One resolution level of the encoder and its mirror in the decoder, finest first.
+/// <c>[Level(64)]</c> means two convolutions of 64 channels; <c>[Level(32, 64)]</c> a first convolution of 32
+/// then one of 64, as the levels of the 3D U-Net paper; any number of values gives that many convolutions.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class LevelAttribute : Attribute
+{
+    /// <summary>Declares a level.</summary>
+    /// <param name="channels">Output channels of each convolution; a single value means two convolutions of it.</param>
+    public LevelAttribute(params int[] channels) => Channels = channels;
+
+    /// <summary>Output channels of each encoder convolution of this level.</summary>
+    public int[] Channels { get; }
+
+    /// <summary>Kernel size of this level's convolutions (encoder and decoder); 0 keeps the network's.</summary>
+    public int KernelSize { get; set; }
+
+    /// <summary>
+    /// Output channels of each decoder convolution of this level. Default: as many convolutions as the encoder's,
+    /// each with the encoder's last channel count (the decoder mirrors the encoder).
+    /// </summary>
+    public int[]? DecoderChannels { get; set; }
+
+    /// <summary>
+    /// Channels produced by the up-sampling into this level. Default: the skip's channels (the paper halves the
+    /// channels in each up-convolution: 1024 to 512).
+    /// </summary>
+    public int UpChannels { get; set; }
+
+    /// <summary>How this level's skip is joined to the decoder. Default <see cref="SkipKind.Concat"/>.</summary>
+    public SkipKind Skip { get; set; } = SkipKind.Concat;
+
+    /// <summary>
+    /// The encoder level (1 = finest) whose output feeds this level's skip; 0 means this level itself. Rewiring
+    /// must keep the spatial sizes compatible, which the compiler checks.
+    /// </summary>
+    public int SkipFrom { get; set; }
+}
+
+/// <summary>The deepest level: convolutions between the encoder and the decoder, with optional dropout.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class BottleneckAttribute : Attribute
+{
+    /// <summary>Declares the bottleneck.</summary>
+    /// <param name="channels">Output channels of each convolution; a single value means two convolutions of it.</param>
+    public BottleneckAttribute(params int[] channels) => Channels = channels;
+
+    /// <summary>Output channels of each bottleneck convolution.</summary>
+    public int[] Channels { get; }
+
+    /// <summary>Kernel size of the bottleneck's convolutions; 0 keeps the network's.</summary>
+    public int KernelSize { get; set; }
+
+    /// <summary>
+    /// Drop probability of a dropout layer after the bottleneck's convolutions (the paper's "drop-out layers at the
+    /// end of the contracting path"), in [0, 1). Default 0: none.
+    /// </summary>
+    public double Dropout { get; set; }
+}
