@@ -56,7 +56,7 @@ internal static class UNetEmitter
             + Plural(net.InChannels, "input channel") + ", " + Plural(net.Classes, "class", "classes") + ".")).Append('\n');
         doc.Append("<para>" + Escape(ShapeText(report.InputSize, net.InChannels) + " -> " + ShapeText(report.OutputSize, net.Classes)
             + (report.InputDeclared ? string.Empty : " at the smallest valid size") + "; " + Group(report.Parameters) + " parameters; valid sizes per axis: "
-            + string.Join(" x ", report.Axes.Select(a => a.Describe())) + ".") + "</para>\n");
+            + string.Join(", ", report.Axes.Select(a => a.Describe())) + ".") + "</para>\n");
         doc.Append("<code>\n");
         foreach (var line in LevelTable(report))
         {
@@ -200,9 +200,13 @@ internal static class UNetEmitter
         foreach (var level in net.Levels)
         {
             w.Line("private readonly global::UNetDsl.Layers.ConvBlock enc" + level.Number + ";");
+            if (level.Number == 1)
+            {
+                // One pooling module serves every level: it has no parameters.
+                w.Line("private readonly global::TorchSharp.torch.nn.Module<" + Tensor + ", " + Tensor + "> pool;");
+            }
         }
 
-        w.Line("private readonly global::TorchSharp.torch.nn.Module<" + Tensor + ", " + Tensor + "> pool;");
         w.Line("private readonly global::UNetDsl.Layers.ConvBlock bottleneck;");
         if (net.Dropout > 0)
         {
