@@ -217,6 +217,8 @@ internal static class ShapeEngine
             var levels = _network.Levels;
             var skips = new (int Channels, int[] Size)[levels.Count];
             var oddPools = new OddPoolProblem?[levels.Count];
+            var oddSeen = new bool[_size.Length];
+            var oddAt = new bool[levels.Count];
             for (var i = 0; i < levels.Count; i++)
             {
                 var number = i + 1;
@@ -226,10 +228,17 @@ internal static class ShapeEngine
                 }
 
                 skips[i] = (_channels, (int[])_size.Clone());
-                var oddAxes = Enumerable.Range(0, _size.Length).Where(a => _size[a] % 2 != 0).ToArray();
+                oddAt[i] = _size.Any(s => s % 2 != 0);
+
+                // Only the first odd size of an axis is the cause; the sizes below it follow from the floor.
+                var oddAxes = Enumerable.Range(0, _size.Length).Where(a => _size[a] % 2 != 0 && !oddSeen[a]).ToArray();
                 if (oddAxes.Length > 0)
                 {
                     oddPools[i] = new OddPoolProblem(number, oddAxes[0], _channels, (int[])_size.Clone());
+                    foreach (var axis in oddAxes)
+                    {
+                        oddSeen[axis] = true;
+                    }
                 }
 
                 _size = _size.Select(s => s / 2).ToArray();
@@ -281,7 +290,7 @@ internal static class ShapeEngine
                 if (level.Skip != SkipJoin.None)
                 {
                     var (skipChannels, skipSize) = skips[level.SkipFrom - 1];
-                    var causedByOddPool = oddPools.Skip(Math.Min(level.SkipFrom, number) - 1).Any(p => p is not null);
+                    var causedByOddPool = oddAt.Skip(Math.Min(level.SkipFrom, number) - 1).Any(odd => odd);
                     var spatialOk = true;
                     for (var axis = 0; axis < _size.Length; axis++)
                     {
