@@ -9,9 +9,13 @@ torch.manual_seed(0);
 using var model = new PaperUNet();
 model.eval();
 using var input = torch.randn(PaperUNet.InputShape(batch: 1));
-var stopwatch = Stopwatch.StartNew();
-using (torch.no_grad())
+Console.WriteLine(UNetDsl.NativeMemoryTuning.Status);
+for (var i = 0; i < 4; i++)
 {
-    using var output = model.call(input);
-    Console.WriteLine($"forward [{string.Join(", ", input.shape)}] -> [{string.Join(", ", output.shape)}] in {stopwatch.Elapsed.TotalSeconds:0.00} s");
+    var stopwatch = Stopwatch.StartNew();
+    using (torch.no_grad())
+    {
+        using var output = model.call(input);
+        Console.WriteLine($"forward [{string.Join(", ", input.shape)}] -> [{string.Join(", ", output.shape)}] in {stopwatch.Elapsed.TotalSeconds:0.00} s");
+    }
 }
