@@ -1,0 +1,164 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using TorchSharp;
+using UNetDsl;
+using UNetDsl.Benchmarks;
+using static TorchSharp.torch;
+
+// Bench command. `allocator` compares glibc allocator settings; each runs in its own process because allocator
+// settings are process-wide and GLIBC_TUNABLES is read at process start.
+//   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- allocator [--inference N] [--train N]
+//   (internal) ... -- measure --inference N --train N
+var command = args.FirstOrDefault() ?? "allocator";
+int Option(string name, int fallback)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+var inferenceRuns = Option("--inference", 5);
+var trainRuns = Option("--train", 3);
+var threads = Option("--threads", Environment.ProcessorCount);
+
+switch (command)
+{
+    case "measure":
+        Measure(inferenceRuns, trainRuns, threads);
+        return 0;
+    case "allocator":
+        return CompareAllocators(inferenceRuns, trainRuns, threads);
+    default:
+        Console.Error.WriteLine($"Unknown command '{command}'. Commands: allocator, measure.");
+        return 2;
+}
+
+static int CompareAllocators(int inferenceRuns, int trainRuns, int threads)
+{
+    var modes = new (string Name, string Description, Dictionary<string, string> Environment)[]
+    {
+        ("glibc defaults", "UNETDSL_MALLOC=system", new() { ["UNETDSL_MALLOC"] = "system" }),
+        ("glibc hugetlb tunable", "UNETDSL_MALLOC=system GLIBC_TUNABLES=glibc.malloc.hugetlb=1", new() { ["UNETDSL_MALLOC"] = "system", ["GLIBC_TUNABLES"] = "glibc.malloc.hugetlb=1" }),
+        ("UNetDsl default (mallopt)", "(nothing set)", new()),
+    };
+    var results = new List<(string Name, string Description, double Inference, double Train, double PeakRssMiB)>();
+    foreach (var (name, description, environment) in modes)
+    {
+        Console.Error.WriteLine($"== {name}");
+        var start = new ProcessStartInfo(Environment.ProcessPath!)
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        // Started as "dotnet x.dll" the host needs the assembly path; as an apphost it does not.
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
+        {
+            start.ArgumentList.Add(Environment.GetCommandLineArgs()[0]);
+        }
+
+        foreach (var argument in new[] { "measure", "--inference", inferenceRuns.ToString(CultureInfo.InvariantCulture), "--train", trainRuns.ToString(CultureInfo.InvariantCulture), "--threads", threads.ToString(CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment.Remove("UNETDSL_MALLOC");
+        start.Environment.Remove("GLIBC_TUNABLES");
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        using var child = Process.Start(start)!;
+        var output = child.StandardOutput.ReadToEnd();
+        child.WaitForExit();
+        if (child.ExitCode != 0)
+        {
+            Console.Error.WriteLine($"measure failed in mode '{name}' (exit {child.ExitCode}).");
+            return 1;
+        }
+
+        var line = output.Split('\n').Last(l => l.StartsWith("RESULT ", StringComparison.Ordinal)).Split(' ');
+        results.Add((name, description, double.Parse(line[1], CultureInfo.InvariantCulture), double.Parse(line[2], CultureInfo.InvariantCulture), double.Parse(line[3], CultureInfo.InvariantCulture)));
+    }
+
+    var baseline = results[0];
+    Console.WriteLine($"PaperNet (572x572 -> 388x388, batch 1, {threads} threads): median seconds of {inferenceRuns} inference passes and {trainRuns} training steps after one warm-up each");
+    Console.WriteLine();
+    Console.WriteLine("| allocator | environment | inference (s) | vs defaults | training step (s) | vs defaults | peak RSS (MiB) |");
+    Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+    foreach (var r in results)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {r.Name} | `{r.Description}` | {r.Inference:0.000} | {baseline.Inference / r.Inference:0.00}x | {r.Train:0.000} | {baseline.Train / r.Train:0.00}x | {r.PeakRssMiB:0} |"));
+    }
+
+    return 0;
+}
+
+static void Measure(int inferenceRuns, int trainRuns, int threads)
+{
+    torch.set_num_threads(threads);
+    torch.manual_seed(0);
+    Console.Error.WriteLine("  " + NativeMemoryTuning.Status);
+    using var model = new PaperNet();
+    using var input = torch.randn(PaperNet.InputShape(1));
+    using var target = torch.randint(0, 2, new long[] { 1, 388, 388 }, dtype: ScalarType.Int64);
+
+    model.eval();
+    var inference = new List<double>();
+    for (var i = 0; i <= inferenceRuns; i++)
+    {
+        var watch = Stopwatch.StartNew();
+        using (torch.no_grad())
+        using (var scope = torch.NewDisposeScope())
+        {
+            model.call(input);
+        }
+
+        if (i > 0)
+        {
+            inference.Add(watch.Elapsed.TotalSeconds);
+        }
+
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  inference {i}: {watch.Elapsed.TotalSeconds:0.000} s"));
+    }
+
+    model.train();
+    using var optimizer = torch.optim.SGD(model.parameters(), 0.01, momentum: 0.99);
+    var train = new List<double>();
+    for (var i = 0; i <= trainRuns; i++)
+    {
+        var watch = Stopwatch.StartNew();
+        using (var scope = torch.NewDisposeScope())
+        {
+            optimizer.zero_grad();
+            var loss = torch.nn.functional.cross_entropy(model.call(input), target);
+            loss.backward();
+            optimizer.step();
+        }
+
+        if (i > 0)
+        {
+            train.Add(watch.Elapsed.TotalSeconds);
+        }
+
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  training step {i}: {watch.Elapsed.TotalSeconds:0.000} s"));
+    }
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {Median(inference)} {Median(train)} {PeakRssMiB()}"));
+}
+
+static double Median(List<double> values)
+{
+    var sorted = values.OrderBy(v => v).ToList();
+    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+}
+
+static double PeakRssMiB()
+{
+    var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+    return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+}
