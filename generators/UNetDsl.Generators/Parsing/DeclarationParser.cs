@@ -117,6 +117,11 @@ internal static class DeclarationParser
                 Locate(ArgumentPath.Bottleneck, bottleneck, Array.Empty<string>(), paramsName: "Channels");
             }
 
+            if (_diagnostics.Count > 0)
+            {
+                return Result(null);
+            }
+
             if (!Readable(unet, ArgumentPath.UNet) | !levels.Select((l, i) => Readable(l, ArgumentPath.Level(i + 1))).ToList().All(ok => ok)
                 | (bottleneck is not null && !Readable(bottleneck, ArgumentPath.Bottleneck)))
             {
@@ -274,9 +279,18 @@ internal static class DeclarationParser
                 _locations.Add(new ArgumentLocation(ArgumentPath.Argument(owner, paramsName), new LocationInfo(syntax.SyntaxTree, span)));
             }
 
+            var named = new HashSet<string>(StringComparer.Ordinal);
             foreach (var argument in arguments.Where(a => a.NameEquals is not null))
             {
-                var path = ArgumentPath.Argument(owner, argument.NameEquals!.Name.Identifier.ValueText);
+                var name = argument.NameEquals!.Name.Identifier.ValueText;
+                var path = ArgumentPath.Argument(owner, name);
+                if (!named.Add(name))
+                {
+                    // C# reports CS0643 too; ours says which value would be lost, and keeps the class from being generated.
+                    Report(DiagnosticDescriptors.InvalidArgument, new LocationInfo(argument.SyntaxTree, argument.Span), argument.ToString(), name, name + " is already set in this attribute; keep one");
+                    continue;
+                }
+
                 AddLocation(path, argument);
                 if (Elements(argument.Expression) is { } elements)
                 {
