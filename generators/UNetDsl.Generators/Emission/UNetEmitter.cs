@@ -32,7 +32,7 @@ internal static class UNetEmitter
 
         WriteClassDoc(w, spec, report);
         w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"" + GeneratorName + "\", \"" + GeneratorVersion + "\")]");
-        w.Open(spec.Accessibility + " partial class " + spec.TypeName + " : global::TorchSharp.torch.nn.Module<" + Tensor + ", " + Tensor + ">");
+        w.Open(spec.Accessibility + " partial class " + spec.TypeName + " : global::TorchSharp.torch.nn.Module<" + Tensor + ", " + Tensor + ">, global::UNetDsl.IUNetModule");
         WriteFacts(w, spec, report);
         WriteFields(w, net);
         WriteConstructor(w, spec, net);
@@ -149,6 +149,13 @@ internal static class UNetEmitter
         w.Line();
         w.Line("/// <summary>The output size for a valid input size along <paramref name=\"axis\"/>.</summary>");
         w.Line("public static int OutputSizeFor(int inputSize, int axis = 0) => s_sizeRules[axis].OutputFor(inputSize);");
+        w.Line();
+        w.Line("/// <summary>The input and output geometry, for code that works with any generated U-Net.</summary>");
+        w.Line("public static global::UNetDsl.UNetGeometry StaticGeometry { get; } = new global::UNetDsl.UNetGeometry(");
+        w.Line("    \"" + spec.TypeName + "\", SpatialDimensions, InputChannels, OutputChannels, s_sizeRules, InputSize, OutputSize, ParameterCount);");
+        w.Line();
+        w.Line("/// <inheritdoc />");
+        w.Line("public global::UNetDsl.UNetGeometry Geometry => StaticGeometry;");
         w.Line();
         w.Line("/// <summary>A table of every layer with its output shape and parameters for " + input + ", like torchinfo's summary.</summary>");
         w.Line("public static string Summary() => SummaryText;");
