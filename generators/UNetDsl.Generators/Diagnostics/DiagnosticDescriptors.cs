@@ -85,6 +85,12 @@ internal static class DiagnosticDescriptors
         "{0} is not a valid value for {1}: {2}",
         Usage, "An attribute argument that is not a constant of the expected kind, names an unknown enum value, or refers to a level that does not exist.");
 
+    /// <summary>UNET0013: "{0} has {1} values; a {2}D U-Net needs one per axis ({2})".</summary>
+    public static readonly DiagnosticDescriptor PerAxisArity = Create(
+        "UNET0013", "Per-axis value has the wrong number of values",
+        "{0} has {1} values; a {2}D U-Net needs one per axis ({2})",
+        Usage, "Per-axis kernels and pooling factors give one value for each spatial axis (H, W or D, H, W).");
+
     /// <summary>UNET0900: "UNetDsl could not generate '{0}' ({1}: {2}); this is a bug in UNetDsl, please report it with the declaration".</summary>
     public static readonly DiagnosticDescriptor GeneratorFailure = Create(
         "UNET0900", "The generator failed",
@@ -97,10 +103,10 @@ internal static class DiagnosticDescriptors
         "The feature map shrinks to nothing at {0}: axis {1} would be {2}; the smallest valid input size on axis {1} is {3} (valid sizes: {4})",
         Shapes, "Each 'Valid' convolution loses kernel - 1 pixels per axis and each pooling halves the size: a small input runs out of pixels.");
 
-    /// <summary>UNET1002: "Max-pooling after level {0} cannot halve {1} exactly ({2} is odd on axis {3}), so the skip {1} cannot line up with the up-sampled {4}; nearest valid input sizes on axis {3}: {5} (valid sizes: {6})".</summary>
+    /// <summary>UNET1002: "Max-pooling after level {0} cannot {7} {1} exactly ({2}), so the skip {1} cannot line up with the up-sampled {4}; nearest valid input sizes on axis {3}: {5} (valid sizes: {6})".</summary>
     public static readonly DiagnosticDescriptor PoolingNotExact = Create(
         "UNET1002", "Pooling cannot halve the size exactly",
-        "Max-pooling after level {0} cannot halve {1} exactly ({2} is odd on axis {3}), so the skip {1} cannot line up with the up-sampled {4}; nearest valid input sizes on axis {3}: {5} (valid sizes: {6})",
+        "Max-pooling after level {0} cannot {7} {1} exactly ({2}), so the skip {1} cannot line up with the up-sampled {4}; nearest valid input sizes on axis {3}: {5} (valid sizes: {6})",
         Shapes, "2x2 max-pooling of an odd size drops a row; up-sampling cannot bring it back, so the skip and the decoder map differ by a pixel.");
 
     /// <summary>UNET1003: "Level {0} adds its skip {1} to the up-sampled {2}, but element-wise addition needs equal channels; set UpChannels = {3} or use Skip = SkipKind.Concat".</summary>
@@ -135,6 +141,7 @@ internal static class DiagnosticDescriptors
         [InputSizeArity.Id] = InputSizeArity,
         [DropoutOutOfRange.Id] = DropoutOutOfRange,
         [InvalidArgument.Id] = InvalidArgument,
+        [PerAxisArity.Id] = PerAxisArity,
         [GeneratorFailure.Id] = GeneratorFailure,
         [FeatureMapVanishes.Id] = FeatureMapVanishes,
         [PoolingNotExact.Id] = PoolingNotExact,

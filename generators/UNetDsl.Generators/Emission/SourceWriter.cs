@@ -29,6 +29,12 @@ internal sealed class SourceWriter
         return this;
     }
 
+    public SourceWriter Indent()
+    {
+        _indent++;
+        return this;
+    }
+
     public SourceWriter Close(string suffix = "")
     {
         _indent--;

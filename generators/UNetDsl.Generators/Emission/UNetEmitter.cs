@@ -39,6 +39,11 @@ internal static class UNetEmitter
         WriteForward(w, spec, report);
         WriteDispose(w, net);
         w.Close();
+        if (net.SupervisedLevels.Length > 0)
+        {
+            WriteHeadsType(w, spec, report);
+        }
+
         if (spec.Namespace is not null)
         {
             w.Close();
@@ -199,39 +204,60 @@ internal static class UNetEmitter
             + "; output = input - " + string.Join("x", report.Axes.Select(a => a.Shrink.ToString(CultureInfo.InvariantCulture)));
     }
 
-    private static void WriteFields(SourceWriter w, ResolvedNetwork net)
+    private const string Module = "global::TorchSharp.torch.nn.Module<" + Tensor + ", " + Tensor + ">";
+
+    /// <summary>The submodules in the order forward calls them, with their field types.</summary>
+    private static IEnumerable<(string Name, string Type)> Fields(ResolvedNetwork net)
     {
-        // Declared in the order forward calls them: RegisterComponents names submodules after these fields, and the
-        // order of named_children and state_dict follows declaration order.
-        var d = net.Dimensions;
+        // Declared in call order: RegisterComponents names submodules after these fields, and named_children and
+        // state_dict follow declaration order.
         foreach (var level in net.Levels)
         {
-            w.Line("private readonly global::UNetDsl.Layers.ConvBlock enc" + level.Number + ";");
-            if (level.Number == 1)
+            yield return ("enc" + level.Number, "global::UNetDsl.Layers.ConvBlock");
+            if (!net.UniformPooling)
+            {
+                yield return ("pool" + level.Number, Module);
+            }
+            else if (level.Number == 1)
             {
                 // One pooling module serves every level: it has no parameters.
-                w.Line("private readonly global::TorchSharp.torch.nn.Module<" + Tensor + ", " + Tensor + "> pool;");
+                yield return ("pool", Module);
             }
         }
 
-        w.Line("private readonly global::UNetDsl.Layers.ConvBlock bottleneck;");
+        yield return ("bottleneck", "global::UNetDsl.Layers.ConvBlock");
         if (net.Dropout > 0)
         {
-            w.Line("private readonly global::TorchSharp.Modules.Dropout dropout;");
+            yield return ("dropout", "global::TorchSharp.Modules.Dropout");
         }
 
         foreach (var level in net.Levels.Reverse())
         {
-            w.Line("private readonly " + UpType(net) + " up" + level.Number + ";");
-            w.Line("private readonly global::UNetDsl.Layers.ConvBlock dec" + level.Number + ";");
+            yield return ("up" + level.Number, net.UpSampling == UpSamplingKind.TransposedConv ? Module : "global::UNetDsl.Layers.UpsampleConv");
+            if (level.Skip == SkipJoin.AttentionGate)
+            {
+                yield return ("gate" + level.Number, "global::UNetDsl.Layers.AttentionGate");
+            }
+
+            yield return ("dec" + level.Number, "global::UNetDsl.Layers.ConvBlock");
+            if (level.DeepSupervision)
+            {
+                yield return ("head" + level.Number, Module);
+            }
         }
 
-        w.Line("private readonly global::TorchSharp.Modules.Conv" + d + "d head;");
-        w.Line();
+        yield return ("head", "global::TorchSharp.Modules.Conv" + net.Dimensions + "d");
     }
 
-    private static string UpType(ResolvedNetwork net) =>
-        net.UpSampling == UpSamplingKind.TransposedConv ? "global::TorchSharp.Modules.ConvTranspose" + net.Dimensions + "d" : "global::UNetDsl.Layers.UpsampleConv";
+    private static void WriteFields(SourceWriter w, ResolvedNetwork net)
+    {
+        foreach (var (name, type) in Fields(net))
+        {
+            w.Line("private readonly " + type + " " + name + ";");
+        }
+
+        w.Line();
+    }
 
     private static void WriteConstructor(SourceWriter w, UNetSpec spec, ResolvedNetwork net)
     {
@@ -244,9 +270,17 @@ internal static class UNetEmitter
         foreach (var level in net.Levels)
         {
             w.Line("enc" + level.Number + " = " + Block(net, "enc" + level.Number, level.Encoder) + ";");
+            if (!net.UniformPooling)
+            {
+                w.Line("pool" + level.Number + " = " + Layer + ".MaxPool(" + d + ", " + IntArray(level.Pool) + ");");
+            }
         }
 
-        w.Line("pool = " + Layer + ".MaxPool(" + d + ");");
+        if (net.UniformPooling)
+        {
+            w.Line("pool = " + Layer + ".MaxPool(" + d + ");");
+        }
+
         w.Line("bottleneck = " + Block(net, "bottleneck", net.Bottleneck) + ";");
         if (net.Dropout > 0)
         {
@@ -255,11 +289,22 @@ internal static class UNetEmitter
 
         foreach (var level in net.Levels.Reverse())
         {
+            var n = level.Number;
             var up = net.UpSampling == UpSamplingKind.TransposedConv
-                ? "global::TorchSharp.torch.nn.ConvTranspose" + d + "d(" + level.UpInChannels + ", " + level.UpChannels + ", 2, stride: 2, device: device, dtype: dtype)"
-                : "new global::UNetDsl.Layers.UpsampleConv(\"up" + level.Number + "\", " + d + ", " + level.UpInChannels + ", " + level.UpChannels + ", device, dtype)";
-            w.Line("up" + level.Number + " = " + up + ";");
-            w.Line("dec" + level.Number + " = " + Block(net, "dec" + level.Number, level.Decoder) + ";");
+                ? Layer + ".UpConv(" + d + ", " + level.UpInChannels + ", " + level.UpChannels + ", " + IntArray(level.Pool) + ", device, dtype)"
+                : "new global::UNetDsl.Layers.UpsampleConv(\"up" + n + "\", " + d + ", " + level.UpInChannels + ", " + level.UpChannels + ", " + IntArray(level.Pool) + ", device, dtype)";
+            w.Line("up" + n + " = " + up + ";");
+            if (level.Skip == SkipJoin.AttentionGate)
+            {
+                w.Line("gate" + n + " = new global::UNetDsl.Layers.AttentionGate(\"gate" + n + "\", " + d + ", " + level.SkipChannels + ", " + level.UpInChannels + ", "
+                    + level.GateChannels + ", " + IntArray(level.Pool) + ", device, dtype);");
+            }
+
+            w.Line("dec" + n + " = " + Block(net, "dec" + n, level.Decoder) + ";");
+            if (level.DeepSupervision)
+            {
+                w.Line("head" + n + " = " + Layer + ".Pointwise(" + d + ", " + level.Decoder.OutChannels + ", " + net.Classes + ", device, dtype);");
+            }
         }
 
         w.Line("head = global::TorchSharp.torch.nn.Conv" + d + "d(" + net.HeadInChannels + ", " + net.Classes + ", 1, device: device, dtype: dtype);");
@@ -271,6 +316,7 @@ internal static class UNetEmitter
     private static void WriteForward(SourceWriter w, UNetSpec spec, NetworkReport report)
     {
         var net = report.Network;
+        var supervised = net.SupervisedLevels;
         string Shape(string layer) => "// " + ShapeText(report.Layer(layer).Size, report.Layer(layer).Channels);
 
         // The skip of each encoder level is released right after the last decoder level that joins it.
@@ -288,7 +334,26 @@ internal static class UNetEmitter
             + "]; each spatial size must be valid (see <see cref=\"SizeRules\"/>).</param>");
         w.Line("/// <returns>Scores [N, " + net.Classes + ", ...] per class, before softmax.</returns>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">The input's rank, channels, sizes, dtype or device do not fit; the message says what was expected.</exception>");
-        w.Open("public override " + Tensor + " forward(" + Tensor + " input)");
+        if (supervised.Length == 0)
+        {
+            w.Open("public override " + Tensor + " forward(" + Tensor + " input)");
+        }
+        else
+        {
+            w.Line("public override " + Tensor + " forward(" + Tensor + " input) => Forward(input, null);");
+            w.Line();
+            var heads = spec.TypeName + "Heads";
+            w.Line("/// <summary>Runs the network and returns the main head and the deep-supervision heads, each at its own resolution.</summary>");
+            w.Line("/// <param name=\"input\">As for <see cref=\"forward\"/>.</param>");
+            w.Open("public " + heads + " ForwardWithHeads(" + Tensor + " input)");
+            w.Line("var heads = new " + Tensor + "[" + supervised.Length + "];");
+            w.Line("var main = Forward(input, heads);");
+            w.Line("return new " + heads + "(main, " + string.Join(", ", supervised.Select((_, i) => "heads[" + i + "]")) + ");");
+            w.Close();
+            w.Line();
+            w.Open("private " + Tensor + " Forward(" + Tensor + " input, " + Tensor + "[]? heads)");
+        }
+
         w.Line("global::UNetDsl.InputGuard.Check(input, \"" + spec.TypeName + "\", InputChannels, s_sizeRules, head.weight!);");
         w.Line("using var scope = global::TorchSharp.torch.NewDisposeScope();");
         w.Line("// input " + ShapeText(report.InputSize, net.InChannels));
@@ -296,6 +361,7 @@ internal static class UNetEmitter
         foreach (var level in net.Levels)
         {
             var n = level.Number;
+            var pool = net.UniformPooling ? "pool" : "pool" + n;
             w.Line("var skip" + n + " = enc" + n + ".call(" + (n == 1 ? "input" : "x") + "); " + Shape("enc" + n));
             if (n > 1)
             {
@@ -305,11 +371,11 @@ internal static class UNetEmitter
             if (!lastUse.ContainsKey(n))
             {
                 // No decoder level joins this skip; keep only what the pooling needs.
-                w.Line("x = Consume(skip" + n + ", pool.call(skip" + n + ")); " + Shape("pool" + n));
+                w.Line("x = Consume(skip" + n + ", " + pool + ".call(skip" + n + ")); " + Shape("pool" + n));
             }
             else
             {
-                w.Line("x = pool.call(skip" + n + "); " + Shape("pool" + n));
+                w.Line("x = " + pool + ".call(skip" + n + "); " + Shape("pool" + n));
             }
         }
 
@@ -319,33 +385,65 @@ internal static class UNetEmitter
             w.Line("x = Consume(x, dropout.call(x)); " + Shape("dropout"));
         }
 
+        var headIndex = 0;
         foreach (var level in net.Levels.Reverse())
         {
             var n = level.Number;
-            w.Line("x = Consume(x, up" + n + ".call(x)); " + Shape("up" + n));
-            if (level.Skip != SkipJoin.None)
+            if (level.Skip == SkipJoin.None)
+            {
+                w.Line("x = Consume(x, up" + n + ".call(x)); " + Shape("up" + n));
+            }
+            else
             {
                 var row = report.LevelTable.First(r => r.Level == n);
-                var skip = row.SkipCrop.Any(c => c != 0) ? Layer + ".CenterCrop(skip" + level.SkipFrom + ", x)" : "skip" + level.SkipFrom;
-                if (level.Skip == SkipJoin.Concat)
+                var skip = row.SkipCrop.Any(c => c != 0) ? Layer + ".CenterCrop(skip" + level.SkipFrom + ", up)" : "skip" + level.SkipFrom;
+                w.Line("{");
+                w.Indent();
+                w.Line("var up = up" + n + ".call(x); " + Shape("up" + n));
+                switch (level.Skip)
                 {
-                    w.Line("x = Consume(x, global::TorchSharp.torch.cat(new " + Tensor + "[] { " + skip + ", x }, 1)); " + Shape("cat" + n));
-                }
-                else
-                {
-                    w.Line("x = Consume(x, x.add(" + skip + ")); " + Shape("add" + n));
+                    case SkipJoin.Concat:
+                        w.Line("x = Consume(x, global::TorchSharp.torch.cat(new " + Tensor + "[] { " + skip + ", up }, 1)); " + Shape("cat" + n));
+                        break;
+                    case SkipJoin.Add:
+                        w.Line("x = Consume(x, up.add(" + skip + ")); " + Shape("add" + n));
+                        break;
+                    default:
+                        // The gate reads x (the coarser decoder map, g) before it is released.
+                        w.Line("var gated = gate" + n + ".call(" + skip + ", x); " + Shape("gate" + n));
+                        w.Line("x = Consume(x, global::TorchSharp.torch.cat(new " + Tensor + "[] { gated, up }, 1)); " + Shape("cat" + n));
+                        w.Line("gated.Dispose();");
+                        break;
                 }
 
+                w.Line("up.Dispose();");
                 if (lastUse[level.SkipFrom] == n)
                 {
                     w.Line("skip" + level.SkipFrom + ".Dispose();");
                 }
+
+                w.Close();
             }
 
             w.Line("x = Consume(x, dec" + n + ".call(x)); " + Shape("dec" + n));
+            if (level.DeepSupervision)
+            {
+                w.Open("if (heads is not null)");
+                w.Line("heads[" + headIndex++ + "] = head" + n + ".call(x); " + Shape("head" + n));
+                w.Close();
+                w.Line();
+            }
         }
 
         w.Line("x = Consume(x, head.call(x)); " + Shape("head"));
+        if (supervised.Length > 0)
+        {
+            w.Open("if (heads is not null)");
+            w.Line("scope.MoveToOuter(heads);");
+            w.Close();
+            w.Line();
+        }
+
         w.Line("return scope.MoveToOuter(x);");
         w.Close();
         w.Line();
@@ -369,35 +467,57 @@ internal static class UNetEmitter
         w.Line("/// <inheritdoc />");
         w.Open("protected override void Dispose(bool disposing)");
         w.Open("if (disposing)");
-        foreach (var level in net.Levels)
+        foreach (var (name, _) in Fields(net))
         {
-            w.Line("enc" + level.Number + ".Dispose();");
+            w.Line(name + ".Dispose();");
         }
 
-        w.Line("pool.Dispose();");
-        w.Line("bottleneck.Dispose();");
-        if (net.Dropout > 0)
-        {
-            w.Line("dropout.Dispose();");
-        }
-
-        foreach (var level in net.Levels.Reverse())
-        {
-            w.Line("up" + level.Number + ".Dispose();");
-            w.Line("dec" + level.Number + ".Dispose();");
-        }
-
-        w.Line("head.Dispose();");
         w.Close();
         w.Line();
         w.Line("base.Dispose(disposing);");
         w.Close();
     }
 
+    /// <summary>The typed result of <c>ForwardWithHeads</c>: one property per head.</summary>
+    private static void WriteHeadsType(SourceWriter w, UNetSpec spec, NetworkReport report)
+    {
+        var net = report.Network;
+        var supervised = net.SupervisedLevels;
+        var name = spec.TypeName + "Heads";
+        w.Line();
+        w.Line("/// <summary>The outputs of <see cref=\"" + spec.TypeName + ".ForwardWithHeads\"/>: the main head and the deep-supervision heads, each at its own resolution; dispose to release them.</summary>");
+        w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"" + GeneratorName + "\", \"" + GeneratorVersion + "\")]");
+        w.Open(spec.Accessibility + " sealed class " + name + " : global::UNetDsl.DeepSupervisionOutputs");
+        var parameters = string.Join(", ", new[] { Tensor + " main" }.Concat(supervised.Select(l => Tensor + " level" + l.Number)));
+        var arguments = string.Join(", ", new[] { "main" }.Concat(supervised.Select(l => "level" + l.Number)));
+        w.Line("internal " + name + "(" + parameters + ")");
+        w.Open("    : base(new " + Tensor + "[] { " + arguments + " }, new int[] { 1, " + string.Join(", ", supervised.Select(l => l.Number)) + " })");
+        w.Line("Main = main;");
+        foreach (var level in supervised)
+        {
+            w.Line("Level" + level.Number + " = level" + level.Number + ";");
+        }
+
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>The main head: " + ShapeText(report.Layer("head").Size, net.Classes) + " for the reference size.</summary>");
+        w.Line("public " + Tensor + " Main { get; }");
+        foreach (var level in supervised)
+        {
+            w.Line();
+            w.Line("/// <summary>The head at decoder level " + level.Number + ": " + ShapeText(report.Layer("head" + level.Number).Size, net.Classes) + " for the reference size.</summary>");
+            w.Line("public " + Tensor + " Level" + level.Number + " { get; }");
+        }
+
+        w.Close();
+    }
+
     private static string Block(ResolvedNetwork net, string name, ConvStack stack) =>
         "new global::UNetDsl.Layers.ConvBlock(\"" + name + "\", " + net.Dimensions + ", " + stack.InChannels + ", new int[] { "
-        + Ints(stack.Channels) + " }, " + stack.KernelSize + ", global::UNetDsl.ConvPadding." + net.Padding + ", global::UNetDsl.Normalization."
-        + net.Normalization + ", " + net.NormGroups + ", global::UNetDsl.Activation." + net.Activation + ", device, dtype)";
+        + Ints(stack.Channels) + " }, " + IntArray(stack.Kernel) + ", global::UNetDsl.ConvPadding." + net.Padding + ", global::UNetDsl.Normalization."
+        + net.Normalization + ", " + net.NormGroups + ", global::UNetDsl.Activation." + net.Activation + ", " + (stack.Residual ? "true" : "false") + ", device, dtype)";
+
+    private static string IntArray(IEnumerable<int> values) => "new int[] { " + Ints(values) + " }";
 
     internal static string ShapeText(IReadOnlyList<int> size, int channels, string batch = "N") =>
         "[" + batch + ", " + channels.ToString(CultureInfo.InvariantCulture) + ", " + string.Join(", ", size.Select(s => s.ToString(CultureInfo.InvariantCulture))) + "]";

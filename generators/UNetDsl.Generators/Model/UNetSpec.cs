@@ -11,7 +11,9 @@ internal enum NormKind { None = 0, Batch = 1, Instance = 2, Group = 3 }
 
 internal enum ActivationKind { ReLU = 0, LeakyReLU = 1, SiLU = 2, GELU = 3 }
 
-internal enum SkipJoin { Concat = 0, Add = 1, None = 2 }
+internal enum SkipJoin { Concat = 0, Add = 1, None = 2, AttentionGate = 3 }
+
+internal enum BlockKind { Plain = 0, Residual = 1 }
 
 /// <summary>A declared U-Net exactly as its attributes say it, before any check.</summary>
 /// <remarks>
@@ -28,6 +30,8 @@ internal sealed record UNetSpec(
     int Classes,
     PaddingKind Padding,
     int KernelSize,
+    EquatableArray<int> Kernel,
+    BlockKind Block,
     EquatableArray<int> InputSize,
     UpSamplingKind UpSampling,
     NormKind Normalization,
@@ -48,11 +52,15 @@ internal sealed record UNetSpec(
 internal sealed record LevelSpec(
     EquatableArray<int> Channels,
     int KernelSize,
+    EquatableArray<int> Kernel,
+    EquatableArray<int> Pool,
     EquatableArray<int> DecoderChannels,
     int UpChannels,
     SkipJoin Skip,
-    int SkipFrom);
+    int SkipFrom,
+    int GateChannels,
+    bool DeepSupervision);
 
 /// <summary>The deepest level as declared.</summary>
 /// <remarks>Immutable and value-equal, as <see cref="UNetSpec"/>. Zero means "not set: use the default".</remarks>
-internal sealed record BottleneckSpec(EquatableArray<int> Channels, int KernelSize, double Dropout);
+internal sealed record BottleneckSpec(EquatableArray<int> Channels, int KernelSize, EquatableArray<int> Kernel, double Dropout);

@@ -152,23 +152,29 @@ internal static class DeclarationParser
                 Positional(unet, 1),
                 (PaddingKind)Named(unet, "Padding", (int)PaddingKind.Same),
                 Named(unet, "KernelSize", 3),
+                NamedArray(unet, "Kernel"),
+                (BlockKind)Named(unet, "Block", (int)BlockKind.Plain),
                 NamedArray(unet, "InputSize"),
                 (UpSamplingKind)Named(unet, "UpSampling", (int)UpSamplingKind.TransposedConv),
                 (NormKind)Named(unet, "Normalization", (int)NormKind.None),
                 Named(unet, "NormGroups", 8),
                 (ActivationKind)Named(unet, "Activation", (int)ActivationKind.ReLU),
                 levels.Select(ReadLevel).ToEquatableArray(),
-                new BottleneckSpec(ParamsArray(bottleneck!), Named(bottleneck!, "KernelSize", 0), NamedDouble(bottleneck!, "Dropout", 0)));
+                new BottleneckSpec(ParamsArray(bottleneck!), Named(bottleneck!, "KernelSize", 0), NamedArray(bottleneck!, "Kernel"), NamedDouble(bottleneck!, "Dropout", 0)));
             return Result(spec);
         }
 
         private static LevelSpec ReadLevel(AttributeData level) => new(
             ParamsArray(level),
             Named(level, "KernelSize", 0),
+            NamedArray(level, "Kernel"),
+            NamedArray(level, "Pool"),
             NamedArray(level, "DecoderChannels"),
             Named(level, "UpChannels", 0),
             (SkipJoin)Named(level, "Skip", (int)SkipJoin.Concat),
-            Named(level, "SkipFrom", 0));
+            Named(level, "SkipFrom", 0),
+            Named(level, "GateChannels", 0),
+            Named(level, "DeepSupervision", 0) != 0);
 
         private void CheckForm(TypeDeclarationSyntax declaration)
         {
@@ -375,6 +381,7 @@ internal static class DeclarationParser
         private static int ToInt(TypedConstant constant) => constant.Value switch
         {
             int value => value,
+            bool flag => flag ? 1 : 0,
             null => 0,
             var other => Convert.ToInt32(other, System.Globalization.CultureInfo.InvariantCulture),
         };

@@ -22,6 +22,8 @@ internal static class DeclarationRules
         Positive(findings, spec.InChannels, "InChannels", ArgumentPath.Argument(unet, "InChannels"));
         Positive(findings, spec.Classes, "Classes", ArgumentPath.Argument(unet, "Classes"));
         Kernel(findings, spec, spec.KernelSize, "the network", ArgumentPath.Argument(unet, "KernelSize"), allowZero: false);
+        KernelArray(findings, spec, spec.Kernel, "the network", ArgumentPath.Argument(unet, "Kernel"));
+        EnumValue(findings, (int)spec.Block, 1, "Block", ArgumentPath.Argument(unet, "Block"));
         EnumValue(findings, (int)spec.Padding, 1, "Padding", ArgumentPath.Argument(unet, "Padding"));
         EnumValue(findings, (int)spec.UpSampling, 1, "UpSampling", ArgumentPath.Argument(unet, "UpSampling"));
         EnumValue(findings, (int)spec.Normalization, 3, "Normalization", ArgumentPath.Argument(unet, "Normalization"));
@@ -45,6 +47,32 @@ internal static class DeclarationRules
             var path = ArgumentPath.Level(number);
             Channels(findings, level.Channels, "Level " + number, ArgumentPath.Argument(path, "Channels"));
             Kernel(findings, spec, level.KernelSize, "level " + number, ArgumentPath.Argument(path, "KernelSize"), allowZero: true);
+            KernelArray(findings, spec, level.Kernel, "level " + number, ArgumentPath.Argument(path, "Kernel"));
+            if (PerAxis(findings, spec, level.Pool, "Level " + number + " Pool", ArgumentPath.Argument(path, "Pool")))
+            {
+                for (var axis = 0; axis < level.Pool.Count; axis++)
+                {
+                    Positive(findings, level.Pool[axis], "Level " + number + " pooling factor " + (axis + 1), ArgumentPath.Element(ArgumentPath.Argument(path, "Pool"), axis));
+                }
+            }
+
+            if (level.GateChannels < 0)
+            {
+                findings.Add(Finding.Create(DiagnosticDescriptors.NotPositive.Id, ArgumentPath.Argument(path, "GateChannels"), "Level " + number + " GateChannels", level.GateChannels));
+            }
+            else if (level.GateChannels > 0 && level.Skip != SkipJoin.AttentionGate)
+            {
+                findings.Add(Finding.Create(
+                    DiagnosticDescriptors.InvalidArgument.Id, ArgumentPath.Argument(path, "GateChannels"), level.GateChannels, "GateChannels",
+                    "level " + number + " has no attention gate; add Skip = SkipKind.AttentionGate or remove GateChannels"));
+            }
+
+            if (level.DeepSupervision && number == 1)
+            {
+                findings.Add(Finding.Create(
+                    DiagnosticDescriptors.InvalidArgument.Id, ArgumentPath.Argument(path, "DeepSupervision"), "true", "DeepSupervision",
+                    "level 1 already has the main head; deep supervision adds heads at levels 2 and deeper"));
+            }
             for (var j = 0; j < level.DecoderChannels.Count; j++)
             {
                 Positive(findings, level.DecoderChannels[j], "Level " + number + " decoder channel " + (j + 1), ArgumentPath.Element(ArgumentPath.Argument(path, "DecoderChannels"), j));
@@ -55,7 +83,7 @@ internal static class DeclarationRules
                 findings.Add(Finding.Create(DiagnosticDescriptors.NotPositive.Id, ArgumentPath.Argument(path, "UpChannels"), "Level " + number + " UpChannels", level.UpChannels));
             }
 
-            EnumValue(findings, (int)level.Skip, 2, "Skip", ArgumentPath.Argument(path, "Skip"));
+            EnumValue(findings, (int)level.Skip, 3, "Skip", ArgumentPath.Argument(path, "Skip"));
             if (level.SkipFrom < 0 || level.SkipFrom > spec.Levels.Count)
             {
                 findings.Add(Finding.Create(
@@ -66,6 +94,7 @@ internal static class DeclarationRules
 
         Channels(findings, spec.Bottleneck.Channels, "Bottleneck", ArgumentPath.Argument(ArgumentPath.Bottleneck, "Channels"));
         Kernel(findings, spec, spec.Bottleneck.KernelSize, "the bottleneck", ArgumentPath.Argument(ArgumentPath.Bottleneck, "KernelSize"), allowZero: true);
+        KernelArray(findings, spec, spec.Bottleneck.Kernel, "the bottleneck", ArgumentPath.Argument(ArgumentPath.Bottleneck, "Kernel"));
         if (double.IsNaN(spec.Bottleneck.Dropout) || spec.Bottleneck.Dropout < 0 || spec.Bottleneck.Dropout >= 1)
         {
             findings.Add(Finding.Create(DiagnosticDescriptors.DropoutOutOfRange.Id, ArgumentPath.Argument(ArgumentPath.Bottleneck, "Dropout"), spec.Bottleneck.Dropout.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
@@ -154,6 +183,36 @@ internal static class DeclarationRules
                 DiagnosticDescriptors.KernelSizeInvalid.Id, path, kernel, owner,
                 "'Same' padding needs an odd kernel to keep the size; use " + (kernel - 1) + " or " + (kernel + 1)));
         }
+    }
+
+    private static void KernelArray(List<Finding> findings, UNetSpec spec, EquatableArray<int> kernel, string owner, string path)
+    {
+        if (!PerAxis(findings, spec, kernel, owner == "the network" ? "Kernel" : owner + " Kernel", path))
+        {
+            return;
+        }
+
+        for (var axis = 0; axis < kernel.Count; axis++)
+        {
+            Kernel(findings, spec, kernel[axis], owner + " (axis " + (axis + 1) + ")", ArgumentPath.Element(path, axis), allowZero: false);
+        }
+    }
+
+    /// <summary>True when a per-axis array is set with one value per axis; reports a wrong arity.</summary>
+    private static bool PerAxis(List<Finding> findings, UNetSpec spec, EquatableArray<int> values, string what, string path)
+    {
+        if (values.IsEmpty)
+        {
+            return false;
+        }
+
+        if (spec.Dimensions is (2 or 3) && values.Count != spec.Dimensions)
+        {
+            findings.Add(Finding.Create(DiagnosticDescriptors.PerAxisArity.Id, path, what, values.Count, spec.Dimensions));
+            return false;
+        }
+
+        return spec.Dimensions is 2 or 3;
     }
 
     private static void EnumValue(List<Finding> findings, int value, int max, string name, string path)

@@ -49,6 +49,7 @@ internal enum LayerKind
     Concat,
     Add,
     Head,
+    Gate,
 }
 
 /// <summary>One row of the summary: a named step, its output shape, its parameters and multiply-accumulates.</summary>

@@ -10,7 +10,7 @@ namespace UNetDsl.Generators.Shapes;
 /// </summary>
 internal static class ReceptiveField
 {
-    public static int Compute(ResolvedNetwork network, AxisRule rule)
+    public static int Compute(ResolvedNetwork network, AxisRule rule, int axis)
     {
         // 'Valid' convolutions never read outside the map, so the smallest valid size shows every interval; 'Same'
         // ones clip at the border, so take a size large enough that the interior is free of it.
@@ -27,33 +27,45 @@ internal static class ReceptiveField
         var skips = new Map[network.Levels.Count];
         for (var i = 0; i < network.Levels.Count; i++)
         {
-            map = Convolve(network, map, network.Levels[i].Encoder);
+            map = Convolve(network, map, network.Levels[i].Encoder, axis);
             skips[i] = map;
-            map = map.Pool();
+            map = map.Pool(network.Levels[i].Pool[axis]);
         }
 
-        map = Convolve(network, map, network.Bottleneck);
+        map = Convolve(network, map, network.Bottleneck, axis);
         for (var i = network.Levels.Count - 1; i >= 0; i--)
         {
             var level = network.Levels[i];
-            map = network.UpSampling == UpSamplingKind.TransposedConv ? map.UpNearest() : map.UpLinear();
+            var factor = level.Pool[axis];
+            var coarse = map;
+            map = network.UpSampling == UpSamplingKind.TransposedConv ? map.UpNearest(factor) : map.UpLinear(factor);
             if (level.Skip != SkipJoin.None)
             {
                 var skip = skips[level.SkipFrom - 1];
-                map = map.Join(skip.Crop((skip.Length - map.Length) / 2, map.Length));
+                var cropped = skip.Crop((skip.Length - map.Length) / 2, map.Length);
+                if (level.Skip == SkipJoin.AttentionGate)
+                {
+                    // alpha is computed at the coarse scale from W_x x (a factor-wide window of x) and W_g g, then
+                    // resampled linearly to x's size: each gated pixel reads x there and alpha around it.
+                    var alpha = cropped.Pool(factor).Join(coarse).UpLinear(factor);
+                    cropped = cropped.Join(alpha);
+                }
+
+                map = map.Join(cropped);
             }
 
-            map = Convolve(network, map, level.Decoder);
+            map = Convolve(network, map, level.Decoder, axis);
         }
 
         return map.WidestInterval();
     }
 
-    private static Map Convolve(ResolvedNetwork network, Map map, ConvStack stack)
+    private static Map Convolve(ResolvedNetwork network, Map map, ConvStack stack, int axis)
     {
+        // A residual block's identity path reads a subset of what its convolutions read: it adds nothing here.
         for (var j = 0; j < stack.Channels.Count; j++)
         {
-            map = map.Convolve(stack.KernelSize, network.Padding == PaddingKind.Same);
+            map = map.Convolve(stack.Kernel[axis], network.Padding == PaddingKind.Same);
         }
 
         return map;
@@ -82,15 +94,15 @@ internal static class ReceptiveField
             return Gather(length, p => (p - half, p - half + kernel - 1));
         }
 
-        public Map Pool() => Gather(Length / 2, p => (2 * p, (2 * p) + 1));
+        public Map Pool(int factor) => Gather(Length / factor, p => (factor * p, (factor * p) + factor - 1));
 
-        /// <summary>Transposed 2-stride-2 convolution: each output reads exactly one input.</summary>
-        public Map UpNearest() => Gather(Length * 2, p => (p / 2, p / 2));
+        /// <summary>Transposed convolution with kernel = stride: each output reads exactly one input.</summary>
+        public Map UpNearest(int factor) => Gather(Length * factor, p => (p / factor, p / factor));
 
-        /// <summary>Linear interpolation by 2 (half-pixel centres): each output reads its two nearest inputs.</summary>
-        public Map UpLinear() => Gather(Length * 2, p =>
+        /// <summary>Linear interpolation (half-pixel centres): each output reads its two nearest inputs.</summary>
+        public Map UpLinear(int factor) => factor == 1 ? this : Gather(Length * factor, p =>
         {
-            var source = ((p + 0.5) / 2) - 0.5;
+            var source = ((p + 0.5) / factor) - 0.5;
             var first = (int)Math.Floor(source);
             return (first, first + 1);
         });

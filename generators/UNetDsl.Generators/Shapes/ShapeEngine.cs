@@ -26,14 +26,14 @@ internal static class ShapeEngine
         var rules = new AxisRule?[axes];
         for (var axis = 0; axis < axes; axis++)
         {
-            rules[axis] = FindRule(network);
+            rules[axis] = FindRule(network, axis);
         }
 
         // Size-independent problems (channels, rewired skips) show at any size; look at a comfortably large one.
         var probe = new int[axes];
         for (var axis = 0; axis < axes; axis++)
         {
-            probe[axis] = rules[axis]?.MinInput ?? (PoolFactor(network) * 64);
+            probe[axis] = rules[axis]?.MinInput ?? (PoolFactor(network, axis) * 64);
         }
 
         var atProbe = Propagate(network, probe, collectLayers: false);
@@ -77,7 +77,7 @@ internal static class ShapeEngine
         var receptiveField = new int[axes];
         for (var axis = 0; axis < axes; axis++)
         {
-            receptiveField[axis] = ReceptiveField.Compute(network, validRules[axis]);
+            receptiveField[axis] = ReceptiveField.Compute(network, validRules[axis], axis);
         }
 
         var report = new NetworkReport(
@@ -94,16 +94,17 @@ internal static class ShapeEngine
         return (report, findings);
     }
 
-    /// <summary>The product of the pooling factors: valid sizes repeat with this period.</summary>
-    public static int PoolFactor(ResolvedNetwork network) => 1 << network.Levels.Count;
+    /// <summary>The product of the pooling factors along one axis: valid sizes repeat with this period.</summary>
+    public static int PoolFactor(ResolvedNetwork network, int axis) => network.Levels.Aggregate(1, (product, level) => product * level.Pool[axis]);
 
     /// <summary>Finds the valid sizes of one axis: the smallest that lines up, repeating every <see cref="PoolFactor"/>.</summary>
-    public static AxisRule? FindRule(ResolvedNetwork network)
+    public static AxisRule? FindRule(ResolvedNetwork network, int axis)
     {
-        var step = PoolFactor(network);
+        var step = PoolFactor(network, axis);
+        var only = new[] { axis };
         for (var size = 1; size <= SearchLimit; size++)
         {
-            var trace = Propagate(network, new[] { size }, collectLayers: false);
+            var trace = Propagate(network, new[] { size }, collectLayers: false, only);
             if (trace.Problems.Count > 0 || trace.Output is null)
             {
                 continue;
@@ -114,7 +115,7 @@ internal static class ShapeEngine
             var output = trace.Output[0];
             for (var k = 1; k <= 2; k++)
             {
-                var next = Propagate(network, new[] { size + (k * step) }, collectLayers: false);
+                var next = Propagate(network, new[] { size + (k * step) }, collectLayers: false, only);
                 if (next.Problems.Count > 0 || next.Output is null || size + (k * step) - next.Output[0] != size - output)
                 {
                     return null;
@@ -133,35 +134,59 @@ internal static class ShapeEngine
         long total = 0;
         foreach (var level in network.Levels)
         {
-            total += StackParameters(network, level.Encoder) + UpParameters(network, level) + StackParameters(network, level.Decoder);
+            total += StackParameters(network, level.Encoder) + UpParameters(network, level) + GateParameters(level)
+                + StackParameters(network, level.Decoder) + (level.DeepSupervision ? HeadParameters(network, level.Decoder.OutChannels) : 0);
         }
 
-        return total + StackParameters(network, network.Bottleneck) + HeadParameters(network);
+        return total + StackParameters(network, network.Bottleneck) + HeadParameters(network, network.HeadInChannels);
     }
 
     public static long StackParameters(ResolvedNetwork network, ConvStack stack)
     {
         long total = 0;
         long inChannels = stack.InChannels;
-        var volume = Power(stack.KernelSize, network.Dimensions);
+        var volume = Product(stack.Kernel);
         foreach (var channels in stack.Channels)
         {
-            total += (inChannels * channels * volume) + (network.ConvBias ? channels : 0);
-            total += network.Normalization == NormKind.None ? 0 : 2L * channels;
+            total += ConvParameters(network, inChannels, channels, volume);
             inChannels = channels;
         }
 
-        return total;
+        // The residual path's 1x1 projection, with its own norm like every other convolution.
+        return total + (stack.HasProjection ? ConvParameters(network, stack.InChannels, stack.OutChannels, 1) : 0);
     }
+
+    private static long ConvParameters(ResolvedNetwork network, long inChannels, long outChannels, long volume) =>
+        (inChannels * outChannels * volume) + (network.ConvBias ? outChannels : 0) + (network.Normalization == NormKind.None ? 0 : 2 * outChannels);
 
     public static long UpParameters(ResolvedNetwork network, ResolvedLevel level)
     {
-        // Transposed conv: a 2x2 (2x2x2) kernel; bilinear: interpolation, then a 1x1 conv to set the channels.
-        var volume = network.UpSampling == UpSamplingKind.TransposedConv ? Power(2, network.Dimensions) : 1;
+        // Transposed conv: kernel = stride = the pooling factors; bilinear: interpolation, then a 1x1 conv to set the channels.
+        var volume = network.UpSampling == UpSamplingKind.TransposedConv ? Product(level.Pool) : 1;
         return ((long)level.UpInChannels * level.UpChannels * volume) + level.UpChannels;
     }
 
-    public static long HeadParameters(ResolvedNetwork network) => ((long)network.HeadInChannels * network.Classes) + network.Classes;
+    /// <summary>
+    /// The attention gate: W_x (kernel = stride = the pooling factors, so x meets g's resolution; no bias, as W_g's
+    /// bias serves both), W_g (1x1 with bias), psi (1x1 to one channel, with bias).
+    /// </summary>
+    public static long GateParameters(ResolvedLevel level) =>
+        level.Skip != SkipJoin.AttentionGate
+            ? 0
+            : ((long)level.SkipChannels * level.GateChannels * Product(level.Pool)) + (((long)level.UpInChannels + 1) * level.GateChannels) + level.GateChannels + 1;
+
+    public static long HeadParameters(ResolvedNetwork network, int inChannels) => ((long)inChannels * network.Classes) + network.Classes;
+
+    public static long Product(System.Collections.Generic.IEnumerable<int> values)
+    {
+        long product = 1;
+        foreach (var value in values)
+        {
+            product *= value;
+        }
+
+        return product;
+    }
 
     public static string AxisName(int dimensions, int axis) => dimensions == 3 ? "DHW".Substring(axis, 1) : "HW".Substring(axis, 1);
 
@@ -169,21 +194,14 @@ internal static class ShapeEngine
     public static string FormatShape(int channels, IReadOnlyList<int> size) =>
         "[" + channels.ToString(CultureInfo.InvariantCulture) + ", " + string.Join("x", size.Select(s => s.ToString(CultureInfo.InvariantCulture))) + "]";
 
-    private static long Power(int value, int exponent)
-    {
-        long result = 1;
-        for (var i = 0; i < exponent; i++)
-        {
-            result *= value;
-        }
-
-        return result;
-    }
-
     /// <summary>Runs sizes through the network the way TorchSharp would (floor pooling), noting every problem.</summary>
-    internal static Trace Propagate(ResolvedNetwork network, int[] input, bool collectLayers)
+    /// <param name="network">The network.</param>
+    /// <param name="input">Input sizes, one per entry of <paramref name="axes"/>.</param>
+    /// <param name="collectLayers">Record every layer's shape (for the report), not just problems.</param>
+    /// <param name="axes">The network axes the sizes stand for; all of them when null. The valid-size search walks one axis at a time.</param>
+    internal static Trace Propagate(ResolvedNetwork network, int[] input, bool collectLayers, int[]? axes = null)
     {
-        var trace = new Trace(network, input, collectLayers);
+        var trace = new Trace(network, input, collectLayers, axes ?? Enumerable.Range(0, input.Length).ToArray());
         trace.Run();
         return trace;
     }
@@ -193,13 +211,15 @@ internal static class ShapeEngine
     {
         private readonly ResolvedNetwork _network;
         private readonly bool _collect;
+        private readonly int[] _axes;
         private int[] _size;
         private int _channels;
 
-        public Trace(ResolvedNetwork network, int[] input, bool collect)
+        public Trace(ResolvedNetwork network, int[] input, bool collect, int[] axes)
         {
             _network = network;
             _collect = collect;
+            _axes = axes;
             _size = (int[])input.Clone();
             _channels = network.InChannels;
         }
@@ -228,28 +248,29 @@ internal static class ShapeEngine
                 }
 
                 skips[i] = (_channels, (int[])_size.Clone());
-                oddAt[i] = _size.Any(s => s % 2 != 0);
+                var factors = _axes.Select(a => levels[i].Pool[a]).ToArray();
+                oddAt[i] = Enumerable.Range(0, _size.Length).Any(a => _size[a] % factors[a] != 0);
 
-                // Only the first odd size of an axis is the cause; the sizes below it follow from the floor.
-                var oddAxes = Enumerable.Range(0, _size.Length).Where(a => _size[a] % 2 != 0 && !oddSeen[a]).ToArray();
+                // Only the first inexact size of an axis is the cause; the sizes below it follow from the floor.
+                var oddAxes = Enumerable.Range(0, _size.Length).Where(a => _size[a] % factors[a] != 0 && !oddSeen[a]).ToArray();
                 if (oddAxes.Length > 0)
                 {
-                    oddPools[i] = new OddPoolProblem(number, oddAxes[0], _channels, (int[])_size.Clone());
+                    oddPools[i] = new OddPoolProblem(number, _axes[oddAxes[0]], factors[oddAxes[0]], _channels, (int[])_size.Clone(), oddAxes[0]);
                     foreach (var axis in oddAxes)
                     {
                         oddSeen[axis] = true;
                     }
                 }
 
-                _size = _size.Select(s => s / 2).ToArray();
+                _size = Enumerable.Range(0, _size.Length).Select(a => _size[a] / factors[a]).ToArray();
                 var emptyAxis = Array.IndexOf(_size, 0);
                 if (emptyAxis >= 0)
                 {
-                    Problems.Add(new VanishedProblem("the pooling after level " + number, emptyAxis, 0));
+                    Problems.Add(new VanishedProblem("the pooling after level " + number, _axes[emptyAxis], 0));
                     return;
                 }
 
-                Add("pool" + number, LayerKind.MaxPool, "MaxPool " + PoolText(), 0, 0);
+                Add("pool" + number, LayerKind.MaxPool, "MaxPool " + Text(levels[i].Pool), 0, 0);
             }
 
             if (!Convolve(_network.Bottleneck, "bottleneck", "the bottleneck"))
@@ -267,16 +288,17 @@ internal static class ShapeEngine
                 var level = levels[i];
                 var number = level.Number;
                 var upInput = _channels;
-                _size = _size.Select(s => s * 2).ToArray();
+                var coarse = _size;
+                _size = Enumerable.Range(0, _size.Length).Select(a => _size[a] * level.Pool[_axes[a]]).ToArray();
                 _channels = level.UpChannels;
                 var upMacs = Volume(_size) * upInput * level.UpChannels;
                 if (_network.UpSampling == UpSamplingKind.TransposedConv)
                 {
-                    Add("up" + number, LayerKind.UpConv, "ConvTranspose " + PoolText() + " stride 2", ShapeEngine.UpParameters(_network, level), upMacs);
+                    Add("up" + number, LayerKind.UpConv, "ConvTranspose " + Text(level.Pool) + " stride " + Text(level.Pool), ShapeEngine.UpParameters(_network, level), upMacs);
                 }
                 else
                 {
-                    Add("up" + number, LayerKind.UpSample, "Upsample x2 + Conv 1x1", ShapeEngine.UpParameters(_network, level), upMacs);
+                    Add("up" + number, LayerKind.UpSample, "Upsample x" + Text(level.Pool) + " + Conv 1x1", ShapeEngine.UpParameters(_network, level), upMacs);
                 }
 
                 var crop = new int[_size.Length];
@@ -316,7 +338,16 @@ internal static class ShapeEngine
                         _channels = saved;
                     }
 
-                    if (level.Skip == SkipJoin.Concat)
+                    if (level.Skip == SkipJoin.AttentionGate)
+                    {
+                        var saved = _channels;
+                        _channels = skipChannels;
+                        var gateMacs = Volume(coarse) * ((skipChannels * (long)level.GateChannels * ShapeEngine.Product(level.Pool)) + ((long)upInput * level.GateChannels) + level.GateChannels);
+                        Add("gate" + number, LayerKind.Gate, "AttentionGate " + level.GateChannels + " ch [enc" + level.SkipFrom + ", dec below]", ShapeEngine.GateParameters(level), gateMacs);
+                        _channels = saved;
+                    }
+
+                    if (level.Concatenates)
                     {
                         _channels += skipChannels;
                         Add("cat" + number, LayerKind.Concat, "Concat [enc" + level.SkipFrom + ", up" + number + "]", 0, 0);
@@ -332,6 +363,14 @@ internal static class ShapeEngine
                     return;
                 }
 
+                if (level.DeepSupervision)
+                {
+                    var decoderChannels = _channels;
+                    _channels = _network.Classes;
+                    Add("head" + number, LayerKind.Head, "Conv 1x1 (deep supervision)", ShapeEngine.HeadParameters(_network, decoderChannels), Volume(_size) * decoderChannels * _network.Classes);
+                    _channels = decoderChannels;
+                }
+
                 Rows.Add(new LevelRow(
                     number,
                     skips[i].Size.ToEquatableArray(),
@@ -343,34 +382,35 @@ internal static class ShapeEngine
                     {
                         SkipJoin.None => "none",
                         SkipJoin.Add => level.SkipFrom == number ? "add" : "add from level " + level.SkipFrom,
+                        SkipJoin.AttentionGate => level.SkipFrom == number ? "gate" : "gate from level " + level.SkipFrom,
                         _ => level.SkipFrom == number ? "concat" : "concat from level " + level.SkipFrom,
                     }));
             }
 
             var headInput = _channels;
             _channels = _network.Classes;
-            Add("head", LayerKind.Head, "Conv 1x1", ShapeEngine.HeadParameters(_network), Volume(_size) * headInput * _network.Classes);
+            Add("head", LayerKind.Head, "Conv 1x1", ShapeEngine.HeadParameters(_network, headInput), Volume(_size) * headInput * _network.Classes);
             Output = _size;
         }
 
         private bool Convolve(ConvStack stack, string name, string where)
         {
             var macs = 0L;
-            var volume = Power(stack.KernelSize, _network.Dimensions);
+            var volume = ShapeEngine.Product(stack.Kernel);
             for (var j = 0; j < stack.Channels.Count; j++)
             {
                 var inChannels = _channels;
                 _channels = stack.Channels[j];
                 if (_network.Padding == PaddingKind.Valid)
                 {
-                    _size = _size.Select(s => s - (stack.KernelSize - 1)).ToArray();
+                    _size = Enumerable.Range(0, _size.Length).Select(a => _size[a] - (stack.Kernel[_axes[a]] - 1)).ToArray();
                 }
 
                 for (var axis = 0; axis < _size.Length; axis++)
                 {
                     if (_size[axis] <= 0)
                     {
-                        Problems.Add(new VanishedProblem(where + " (convolution " + (j + 1) + ")", axis, _size[axis]));
+                        Problems.Add(new VanishedProblem(where + " (convolution " + (j + 1) + ")", _axes[axis], _size[axis]));
                         return false;
                     }
                 }
@@ -378,12 +418,16 @@ internal static class ShapeEngine
                 macs += Volume(_size) * inChannels * _channels * volume;
             }
 
-            var kernel = string.Join("x", Enumerable.Repeat(stack.KernelSize.ToString(CultureInfo.InvariantCulture), _network.Dimensions));
-            Add(name, LayerKind.ConvBlock, stack.Channels.Count + " x Conv " + kernel, ShapeEngine.StackParameters(_network, stack), macs);
+            if (stack.HasProjection)
+            {
+                macs += Volume(_size) * stack.InChannels * stack.OutChannels;
+            }
+
+            Add(name, LayerKind.ConvBlock, stack.Channels.Count + " x Conv " + Text(stack.Kernel) + (stack.Residual ? " residual" : string.Empty), ShapeEngine.StackParameters(_network, stack), macs);
             return true;
         }
 
-        private string PoolText() => string.Join("x", Enumerable.Repeat("2", _network.Dimensions));
+        private static string Text(EquatableArray<int> values) => string.Join("x", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
 
         private static long Volume(int[] size)
         {
@@ -433,7 +477,7 @@ internal static class ShapeEngine
             "the feature map shrinks to nothing at " + where + " (axis " + Axis(network, axis) + " would be " + size + ")";
     }
 
-    internal sealed class OddPoolProblem(int level, int axis, int channels, int[] size) : ShapeProblem
+    internal sealed class OddPoolProblem(int level, int axis, int factor, int channels, int[] size, int position) : ShapeProblem
     {
         public int UpChannels { get; set; }
 
@@ -451,12 +495,15 @@ internal static class ShapeEngine
 
             // The nearest valid sizes refer to the input, so report the input's size on that axis.
             return Finding.Create(
-                DiagnosticDescriptors.PoolingNotExact.Id, InputElement(axis), level, skip, size[axis], axisName, up,
-                rule.DescribeNearest(input[axis]), rule.Describe());
+                DiagnosticDescriptors.PoolingNotExact.Id, InputElement(axis), level, skip, Reason(network), axisName, up,
+                rule.DescribeNearest(input[position]), rule.Describe(), factor == 2 ? "halve" : "divide by " + factor);
         }
 
         public override string Explain(ResolvedNetwork network) =>
-            "max-pooling after level " + level + " meets an odd size " + size[axis] + " on axis " + Axis(network, axis);
+            "max-pooling after level " + level + " meets " + Reason(network);
+
+        private string Reason(ResolvedNetwork network) =>
+            size[position] + (factor == 2 ? " is odd" : " is not a multiple of " + factor) + " on axis " + Axis(network, axis);
     }
 
     internal sealed class SkipChannelsProblem(int level, int skipChannels, int[] skipSize, int upChannels, int[] upSize) : ShapeProblem

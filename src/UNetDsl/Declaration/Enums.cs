@@ -66,4 +66,23 @@ public enum SkipKind
 
     /// <summary>No skip at this level: the decoder sees only the up-sampled features.</summary>
     None = 2,
+
+    /// <summary>
+    /// An attention gate (Oktay et al. 2018): the skip x is multiplied by alpha = sigmoid(psi(relu(W_x x + W_g g))),
+    /// g the coarser decoder map, alpha resampled to x's size; then concatenated as <see cref="Concat"/> does.
+    /// </summary>
+    AttentionGate = 3,
+}
+
+/// <summary>The building block of every level.</summary>
+public enum BlockKind
+{
+    /// <summary>Convolution, normalisation, activation, repeated (the paper).</summary>
+    Plain = 0,
+
+    /// <summary>
+    /// A residual block: the convolutions as in <see cref="Plain"/>, the input added before the last activation,
+    /// through a 1x1 projection where the channels change (centre-cropped with 'Valid' padding).
+    /// </summary>
+    Residual = 1,
 }

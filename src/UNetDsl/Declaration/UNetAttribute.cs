@@ -43,6 +43,12 @@ public sealed class UNetAttribute : Attribute
     /// <summary>Kernel size of every convolution unless a level overrides it. Default 3.</summary>
     public int KernelSize { get; set; } = 3;
 
+    /// <summary>Per-axis kernel sizes (D, H, W or H, W), e.g. <c>new[] { 1, 3, 3 }</c> for thick slices; overrides <see cref="KernelSize"/>.</summary>
+    public int[]? Kernel { get; set; }
+
+    /// <summary>The building block of every level. Default <see cref="BlockKind.Plain"/>.</summary>
+    public BlockKind Block { get; set; } = BlockKind.Plain;
+
     /// <summary>
     /// The input's spatial size, checked by the compiler through the whole network: one value per axis
     /// (H, W or D, H, W), or one value for all axes. Leave unset to check sizes at run time instead.
@@ -80,6 +86,24 @@ public sealed class LevelAttribute : Attribute
     /// <summary>Kernel size of this level's convolutions (encoder and decoder); 0 keeps the network's.</summary>
     public int KernelSize { get; set; }
 
+    /// <summary>Per-axis kernel sizes of this level's convolutions, e.g. <c>new[] { 1, 3, 3 }</c>; overrides <see cref="KernelSize"/>.</summary>
+    public int[]? Kernel { get; set; }
+
+    /// <summary>
+    /// Per-axis pooling factors below this level (and up-sampling factors back into it), e.g. <c>new[] { 1, 2, 2 }</c> to
+    /// keep the slice axis of an anisotropic volume. Default 2 on every axis.
+    /// </summary>
+    public int[]? Pool { get; set; }
+
+    /// <summary>Intermediate channels of the attention gate (<see cref="SkipKind.AttentionGate"/>). Default: half the skip's channels.</summary>
+    public int GateChannels { get; set; }
+
+    /// <summary>
+    /// Adds a 1x1 head at this decoder level for deep supervision (levels 2 and deeper; level 1 has the main head).
+    /// The generated <c>ForwardWithHeads</c> returns every head's output at its own resolution.
+    /// </summary>
+    public bool DeepSupervision { get; set; }
+
     /// <summary>
     /// Output channels of each decoder convolution of this level. Default: as many convolutions as the encoder's,
     /// each with the encoder's last channel count (the decoder mirrors the encoder).
@@ -115,6 +139,9 @@ public sealed class BottleneckAttribute : Attribute
 
     /// <summary>Kernel size of the bottleneck's convolutions; 0 keeps the network's.</summary>
     public int KernelSize { get; set; }
+
+    /// <summary>Per-axis kernel sizes of the bottleneck's convolutions; overrides <see cref="KernelSize"/>.</summary>
+    public int[]? Kernel { get; set; }
 
     /// <summary>
     /// Drop probability of a dropout layer after the bottleneck's convolutions (the paper's "drop-out layers at the

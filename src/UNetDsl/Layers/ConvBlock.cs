@@ -8,22 +8,27 @@ namespace UNetDsl.Layers;
 /// <summary>
 /// A stack of convolutions, each followed by its normalisation and activation: one level of a U-Net's encoder or
 /// decoder, or its bottleneck. Submodules are named <c>conv1</c>, <c>norm1</c>, <c>conv2</c>, ... so that state_dict keys
-/// read like PyTorch's (<c>enc1.conv1.weight</c>, <c>enc1.norm1.running_mean</c>).
+/// read like PyTorch's (<c>enc1.conv1.weight</c>, <c>enc1.norm1.running_mean</c>). A residual block adds its input
+/// before the last activation, through <c>proj</c> (a 1x1 convolution, with <c>proj_norm</c>) where channels change.
 /// </summary>
 public sealed class ConvBlock : nn.Module<Tensor, Tensor>
 {
     private readonly List<nn.Module<Tensor, Tensor>> _steps = new();
+    private readonly nn.Module<Tensor, Tensor>? _projection;
+    private readonly nn.Module<Tensor, Tensor>? _projectionNorm;
+    private readonly nn.Module<Tensor, Tensor>? _finalActivation;
 
     /// <summary>Builds the stack.</summary>
     /// <param name="name">The module's name.</param>
     /// <param name="dimensions">2 or 3 spatial dimensions.</param>
     /// <param name="inChannels">Channels of the input.</param>
     /// <param name="channels">Output channels of each convolution, in order.</param>
-    /// <param name="kernelSize">Kernel size along every axis.</param>
+    /// <param name="kernelSize">Kernel size per spatial axis.</param>
     /// <param name="padding">Valid (no padding) or Same (zero padding keeping the size).</param>
     /// <param name="normalization">The normalisation after each convolution.</param>
     /// <param name="normGroups">Groups of group normalisation.</param>
     /// <param name="activation">The activation after each normalisation.</param>
+    /// <param name="residual">Build a residual block.</param>
     /// <param name="device">Where the parameters live; null for the default device.</param>
     /// <param name="dtype">The parameters' type; null for the default type.</param>
     public ConvBlock(
@@ -31,22 +36,28 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
         int dimensions,
         int inChannels,
         int[] channels,
-        int kernelSize,
+        int[] kernelSize,
         ConvPadding padding,
         Normalization normalization,
         int normGroups,
         Activation activation,
+        bool residual = false,
         Device? device = null,
         ScalarType? dtype = null)
         : base(name)
     {
-        var pad = padding == ConvPadding.Same ? (kernelSize - 1) / 2 : 0;
+        var pad = new int[kernelSize.Length];
+        for (var axis = 0; axis < pad.Length; axis++)
+        {
+            pad[axis] = padding == ConvPadding.Same ? (kernelSize[axis] - 1) / 2 : 0;
+        }
+
         var bias = normalization == Normalization.None;
         var input = inChannels;
         for (var i = 0; i < channels.Length; i++)
         {
             var output = channels[i];
-            var conv = Layer.Conv(dimensions, input, output, kernelSize, stride: 1, pad, bias, device, dtype);
+            var conv = Layer.Conv(dimensions, input, output, kernelSize, pad, bias, device, dtype);
             register_module("conv" + (i + 1), conv);
             _steps.Add(conv);
             if (Layer.Norm(dimensions, normalization, output, normGroups, device, dtype) is { } norm)
@@ -55,8 +66,30 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
                 _steps.Add(norm);
             }
 
-            _steps.Add(Layer.Activation(activation));
+            // A residual block's last activation comes after the addition.
+            if (residual && i == channels.Length - 1)
+            {
+                _finalActivation = Layer.Activation(activation);
+            }
+            else
+            {
+                _steps.Add(Layer.Activation(activation));
+            }
+
             input = output;
+        }
+
+        if (residual && inChannels != input)
+        {
+            var ones = new int[kernelSize.Length];
+            Array.Fill(ones, 1);
+            _projection = Layer.Conv(dimensions, inChannels, input, ones, new int[kernelSize.Length], bias, device, dtype);
+            register_module("proj", _projection);
+            _projectionNorm = Layer.Norm(dimensions, normalization, input, normGroups, device, dtype);
+            if (_projectionNorm is not null)
+            {
+                register_module("proj_norm", _projectionNorm);
+            }
         }
     }
 
@@ -77,7 +110,25 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
             current = next;
         }
 
-        return ReferenceEquals(current, input) ? input.alias() : current;
+        if (_finalActivation is null)
+        {
+            return ReferenceEquals(current, input) ? input.alias() : current;
+        }
+
+        // Residual: add the (projected, centre-cropped) input, then activate.
+        using (var scope = torch.NewDisposeScope())
+        {
+            var identity = _projection is null ? input : _projection.call(input);
+            if (_projectionNorm is not null)
+            {
+                identity = _projectionNorm.call(identity);
+            }
+
+            var sum = current.add_(Layer.CenterCrop(identity, current));
+            current = scope.MoveToOuter(_finalActivation.call(sum));
+        }
+
+        return current;
     }
 
     /// <inheritdoc />
@@ -91,6 +142,9 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
             }
 
             _steps.Clear();
+            _projection?.Dispose();
+            _projectionNorm?.Dispose();
+            _finalActivation?.Dispose();
         }
 
         base.Dispose(disposing);

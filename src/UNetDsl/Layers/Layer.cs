@@ -7,41 +7,53 @@ namespace UNetDsl.Layers;
 /// <summary>Factories that pick the 2D or 3D TorchSharp layer for a U-Net's dimension count.</summary>
 public static class Layer
 {
-    /// <summary>A convolution with a cubic kernel.</summary>
-    public static nn.Module<Tensor, Tensor> Conv(int dimensions, int inChannels, int outChannels, int kernelSize, int stride, int padding, bool bias, Device? device = null, ScalarType? dtype = null) =>
+    /// <summary>A convolution with a per-axis kernel and zero padding, stride 1.</summary>
+    public static nn.Module<Tensor, Tensor> Conv(int dimensions, int inChannels, int outChannels, int[] kernelSize, int[] padding, bool bias, Device? device = null, ScalarType? dtype = null) =>
         dimensions switch
         {
-            2 => nn.Conv2d(inChannels, outChannels, kernelSize, stride: stride, padding: padding, bias: bias, device: device, dtype: dtype),
-            3 => nn.Conv3d(inChannels, outChannels, kernelSize, stride: stride, padding: padding, bias: bias, device: device, dtype: dtype),
+            2 => nn.Conv2d(inChannels, outChannels, (kernelSize[0], kernelSize[1]), padding: (padding[0], padding[1]), bias: bias, device: device, dtype: dtype),
+            3 => nn.Conv3d(inChannels, outChannels, (kernelSize[0], kernelSize[1], kernelSize[2]), padding: (padding[0], padding[1], padding[2]), bias: bias, device: device, dtype: dtype),
             _ => throw Unsupported(dimensions),
         };
 
-    /// <summary>The 2x2 (2x2x2) transposed convolution with stride 2 that doubles every axis.</summary>
-    public static nn.Module<Tensor, Tensor> UpConv(int dimensions, int inChannels, int outChannels, Device? device = null, ScalarType? dtype = null) =>
+    /// <summary>A 1x1 (1x1x1) convolution with bias.</summary>
+    public static nn.Module<Tensor, Tensor> Pointwise(int dimensions, int inChannels, int outChannels, Device? device = null, ScalarType? dtype = null) =>
+        Conv(dimensions, inChannels, outChannels, Ones(dimensions), new int[dimensions], bias: true, device, dtype);
+
+    /// <summary>The transposed convolution with kernel = stride = <paramref name="factors"/> that undoes a pooling.</summary>
+    public static nn.Module<Tensor, Tensor> UpConv(int dimensions, int inChannels, int outChannels, int[] factors, Device? device = null, ScalarType? dtype = null) =>
         dimensions switch
         {
-            2 => nn.ConvTranspose2d(inChannels, outChannels, 2, stride: 2, device: device, dtype: dtype),
-            3 => nn.ConvTranspose3d(inChannels, outChannels, 2, stride: 2, device: device, dtype: dtype),
+            2 => nn.ConvTranspose2d(inChannels, outChannels, (factors[0], factors[1]), stride: (factors[0], factors[1]), device: device, dtype: dtype),
+            3 => nn.ConvTranspose3d(inChannels, outChannels, (factors[0], factors[1], factors[2]), stride: (factors[0], factors[1], factors[2]), device: device, dtype: dtype),
+            _ => throw Unsupported(dimensions),
+        };
+
+    /// <summary>Max-pooling with kernel = stride = <paramref name="factors"/>.</summary>
+    public static nn.Module<Tensor, Tensor> MaxPool(int dimensions, int[] factors) =>
+        dimensions switch
+        {
+            2 => nn.MaxPool2d((factors[0], factors[1]), (factors[0], factors[1])),
+            3 => nn.MaxPool3d((factors[0], factors[1], factors[2]), (factors[0], factors[1], factors[2])),
             _ => throw Unsupported(dimensions),
         };
 
     /// <summary>2x2 (2x2x2) max-pooling with stride 2.</summary>
-    public static nn.Module<Tensor, Tensor> MaxPool(int dimensions) =>
-        dimensions switch
-        {
-            2 => nn.MaxPool2d(2, 2),
-            3 => nn.MaxPool3d(2, 2),
-            _ => throw Unsupported(dimensions),
-        };
+    public static nn.Module<Tensor, Tensor> MaxPool(int dimensions) => MaxPool(dimensions, Twos(dimensions));
+
+    /// <summary>Bilinear (trilinear) interpolation by <paramref name="factors"/> per axis, with half-pixel centres.</summary>
+    public static nn.Module<Tensor, Tensor> Upsample(int dimensions, int[] factors) =>
+        nn.Upsample(
+            scale_factor: Array.ConvertAll(factors, f => (double)f),
+            mode: dimensions switch { 2 => UpsampleMode.Bilinear, 3 => UpsampleMode.Trilinear, _ => throw Unsupported(dimensions) },
+            align_corners: false);
+
+    private static int[] Ones(int dimensions) => dimensions == 3 ? new[] { 1, 1, 1 } : new[] { 1, 1 };
+
+    private static int[] Twos(int dimensions) => dimensions == 3 ? new[] { 2, 2, 2 } : new[] { 2, 2 };
 
     /// <summary>Bilinear (trilinear) interpolation by 2 along every axis, with half-pixel centres.</summary>
-    public static nn.Module<Tensor, Tensor> Upsample(int dimensions) =>
-        dimensions switch
-        {
-            2 => nn.Upsample(scale_factor: new[] { 2.0, 2.0 }, mode: UpsampleMode.Bilinear, align_corners: false),
-            3 => nn.Upsample(scale_factor: new[] { 2.0, 2.0, 2.0 }, mode: UpsampleMode.Trilinear, align_corners: false),
-            _ => throw Unsupported(dimensions),
-        };
+    public static nn.Module<Tensor, Tensor> Upsample(int dimensions) => Upsample(dimensions, Twos(dimensions));
 
     /// <summary>The normalisation layer, or null for <see cref="Normalization.None"/>.</summary>
     public static nn.Module<Tensor, Tensor>? Norm(int dimensions, Normalization normalization, int channels, int groups, Device? device = null, ScalarType? dtype = null) =>

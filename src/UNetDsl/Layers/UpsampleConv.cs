@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace UNetDsl.Layers;
 
 /// <summary>
-/// Bilinear (trilinear) up-sampling by 2 followed by a 1x1 convolution that sets the channels: the up-sampling of
+/// Bilinear (trilinear) up-sampling followed by a 1x1 convolution that sets the channels: the up-sampling of
 /// <see cref="UpSampling.Bilinear"/>. The convolution is the <c>conv</c> submodule (state_dict: <c>up1.conv.weight</c>).
 /// </summary>
 public sealed class UpsampleConv : nn.Module<Tensor, Tensor>
@@ -17,13 +17,14 @@ public sealed class UpsampleConv : nn.Module<Tensor, Tensor>
     /// <param name="dimensions">2 or 3 spatial dimensions.</param>
     /// <param name="inChannels">Channels of the input.</param>
     /// <param name="outChannels">Channels of the output.</param>
+    /// <param name="factors">Up-sampling factor per spatial axis.</param>
     /// <param name="device">Where the parameters live; null for the default device.</param>
     /// <param name="dtype">The parameters' type; null for the default type.</param>
-    public UpsampleConv(string name, int dimensions, int inChannels, int outChannels, Device? device = null, ScalarType? dtype = null)
+    public UpsampleConv(string name, int dimensions, int inChannels, int outChannels, int[] factors, Device? device = null, ScalarType? dtype = null)
         : base(name)
     {
-        upsample = Layer.Upsample(dimensions);
-        conv = Layer.Conv(dimensions, inChannels, outChannels, kernelSize: 1, stride: 1, padding: 0, bias: true, device, dtype);
+        upsample = Layer.Upsample(dimensions, factors);
+        conv = Layer.Pointwise(dimensions, inChannels, outChannels, device, dtype);
         RegisterComponents();
     }
 

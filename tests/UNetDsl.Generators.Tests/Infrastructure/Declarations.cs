@@ -35,6 +35,38 @@ public static class Declarations
         }
         """;
 
+    /// <summary>The 3D U-Net of Cicek et al. 2016: 132x132x116 in, 44x44x28 out; up-convolutions keep their channels.</summary>
+    public const string Cicek3D = """
+        using UNetDsl;
+
+        namespace Samples.Volumes;
+
+        [UNet(3, 3, Dimensions = 3, Padding = ConvPadding.Valid, Normalization = Normalization.Batch, InputSize = new[] { 116, 132, 132 })]
+        [Level(32, 64, UpChannels = 128)]
+        [Level(64, 128, UpChannels = 256)]
+        [Level(128, 256, UpChannels = 512)]
+        [Bottleneck(256, 512)]
+        public partial class Cicek3DUNet
+        {
+        }
+        """;
+
+    /// <summary>Attention-gated skips, residual blocks, deep supervision and an anisotropic first level, in 3D.</summary>
+    public const string Variants = """
+        using UNetDsl;
+
+        namespace Samples.Variants;
+
+        [UNet(1, 2, Dimensions = 3, Block = BlockKind.Residual, Normalization = Normalization.Instance, Activation = Activation.LeakyReLU)]
+        [Level(8, Kernel = new[] { 1, 3, 3 }, Pool = new[] { 1, 2, 2 }, Skip = SkipKind.AttentionGate)]
+        [Level(16, Skip = SkipKind.AttentionGate, GateChannels = 4, DeepSupervision = true)]
+        [Level(32, DeepSupervision = true)]
+        [Bottleneck(64)]
+        public partial class VariantNet
+        {
+        }
+        """;
+
     /// <summary>Builds a one-file declaration with the given attribute lines.</summary>
     public static string With(string unetArguments, params string[] otherAttributes) =>
         "using UNetDsl;\n\nnamespace Test;\n\n[UNet(" + unetArguments + ")]\n" + string.Join("\n", otherAttributes) + "\npublic partial class Net\n{\n}\n";

@@ -34,8 +34,8 @@ public class EquatableArrayTests
     [Fact]
     public void Records_holding_arrays_compare_by_value()
     {
-        var first = new LevelSpec(EquatableArray.Create(64), 0, EquatableArray<int>.Empty, 0, SkipJoin.Concat, 0);
-        var second = new LevelSpec(EquatableArray.Create(64), 0, EquatableArray<int>.Empty, 0, SkipJoin.Concat, 0);
+        var first = ShapeEngineTests.Level(64);
+        var second = ShapeEngineTests.Level(64);
 
         Assert.Equal(first, second);
         Assert.NotEqual(first, second with { Channels = EquatableArray.Create(32) });

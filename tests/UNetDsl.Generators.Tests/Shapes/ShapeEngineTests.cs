@@ -19,12 +19,19 @@ public class ShapeEngineTests
         UpSamplingKind up = UpSamplingKind.TransposedConv,
         double dropout = 0,
         int inChannels = 1,
-        int classes = 2) =>
+        int classes = 2,
+        System.Func<int, LevelSpec, LevelSpec>? level = null,
+        UNetDsl.Generators.Model.BlockKind block = UNetDsl.Generators.Model.BlockKind.Plain,
+        int[]? kernelPerAxis = null) =>
         new(
             "Test", "Net", "public", dimensions, inChannels, classes, padding, kernel,
+            (kernelPerAxis ?? System.Array.Empty<int>()).ToEquatableArray(), block,
             (input ?? System.Array.Empty<int>()).ToEquatableArray(), up, norm, 8, ActivationKind.ReLU,
-            levels.Select(l => new LevelSpec(l.ToEquatableArray(), 0, EquatableArray<int>.Empty, 0, SkipJoin.Concat, 0)).ToEquatableArray(),
-            new BottleneckSpec(bottleneck.ToEquatableArray(), 0, dropout));
+            levels.Select((l, i) => (level ?? ((_, spec) => spec))(i + 1, Level(l))).ToEquatableArray(),
+            new BottleneckSpec(bottleneck.ToEquatableArray(), 0, EquatableArray<int>.Empty, dropout));
+
+    internal static LevelSpec Level(params int[] channels) =>
+        new(channels.ToEquatableArray(), 0, EquatableArray<int>.Empty, EquatableArray<int>.Empty, EquatableArray<int>.Empty, 0, SkipJoin.Concat, 0, 0, false);
 
     internal static UNetSpec Paper(params int[] input) =>
         Spec(PaddingKind.Valid, new[] { new[] { 64 }, new[] { 128 }, new[] { 256 }, new[] { 512 } }, new[] { 1024 }, input, dropout: 0.5);
@@ -176,7 +183,7 @@ public class ShapeEngineTests
         var finding = Assert.Single(DeclarationValidator.Validate(spec).Findings);
 
         Assert.Equal("UNet.InputSize[1]", finding.Path);
-        Assert.Equal(new[] { "2", "[128, 32x33]", "33", "W", "[128, 32x32]", "64 or 80", "16 + 16k" }, finding.Arguments.ToArray());
+        Assert.Equal(new[] { "2", "[128, 32x33]", "33 is odd on axis W", "W", "[128, 32x32]", "64 or 80", "16 + 16k", "halve" }, finding.Arguments.ToArray());
     }
 
     [Theory]

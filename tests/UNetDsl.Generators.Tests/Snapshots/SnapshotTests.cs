@@ -9,6 +9,8 @@ public class SnapshotTests
     [Theory]
     [InlineData("PaperUNet", Declarations.Paper, "Samples.PaperUNet.g.cs")]
     [InlineData("SmallSame", Declarations.SmallSame, "Samples.Small.SmallNet.g.cs")]
+    [InlineData("Cicek3D", Declarations.Cicek3D, "Samples.Volumes.Cicek3DUNet.g.cs")]
+    [InlineData("Variants", Declarations.Variants, "Samples.Variants.VariantNet.g.cs")]
     public void Generated_source_matches_the_golden_file_and_compiles(string name, string declaration, string hintName)
     {
         var outcome = GeneratorHarness.Run(declaration);
