@@ -16,3 +16,17 @@ namespace UNetApp;
 public partial class PaperUNet
 {
 }
+
+/// <summary>
+/// The 3D U-Net of Cicek et al. 2016 ("3D U-Net: learning dense volumetric segmentation from sparse annotation"):
+/// three levels of two 3x3x3 convolutions with batch norm before each ReLU, 2x2x2 max-pooling, 2x2x2 up-convolutions
+/// that keep their channels; 132x132x116 in, 44x44x28 out.
+/// </summary>
+[UNet(3, 3, Dimensions = 3, Padding = ConvPadding.Valid, Normalization = Normalization.Batch, InputSize = new[] { 116, 132, 132 })]
+[Level(32, 64, UpChannels = 128)]
+[Level(64, 128, UpChannels = 256)]
+[Level(128, 256, UpChannels = 512)]
+[Bottleneck(256, 512)]
+public partial class Cicek3DUNet
+{
+}
