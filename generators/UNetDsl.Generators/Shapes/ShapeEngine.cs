@@ -298,7 +298,7 @@ internal static class ShapeEngine
                 }
                 else
                 {
-                    Add("up" + number, LayerKind.UpSample, "Upsample x" + Text(level.Pool) + " + Conv 1x1", ShapeEngine.UpParameters(_network, level), upMacs);
+                    Add("up" + number, LayerKind.UpSample, "Upsample x" + Text(level.Pool) + " + Conv " + Pointwise(), ShapeEngine.UpParameters(_network, level), upMacs);
                 }
 
                 var crop = new int[_size.Length];
@@ -367,7 +367,7 @@ internal static class ShapeEngine
                 {
                     var decoderChannels = _channels;
                     _channels = _network.Classes;
-                    Add("head" + number, LayerKind.Head, "Conv 1x1 (deep supervision)", ShapeEngine.HeadParameters(_network, decoderChannels), Volume(_size) * decoderChannels * _network.Classes);
+                    Add("head" + number, LayerKind.Head, "Conv " + Pointwise() + " (deep supervision)", ShapeEngine.HeadParameters(_network, decoderChannels), Volume(_size) * decoderChannels * _network.Classes);
                     _channels = decoderChannels;
                 }
 
@@ -389,7 +389,7 @@ internal static class ShapeEngine
 
             var headInput = _channels;
             _channels = _network.Classes;
-            Add("head", LayerKind.Head, "Conv 1x1", ShapeEngine.HeadParameters(_network, headInput), Volume(_size) * headInput * _network.Classes);
+            Add("head", LayerKind.Head, "Conv " + Pointwise(), ShapeEngine.HeadParameters(_network, headInput), Volume(_size) * headInput * _network.Classes);
             Output = _size;
         }
 
@@ -426,6 +426,8 @@ internal static class ShapeEngine
             Add(name, LayerKind.ConvBlock, stack.Channels.Count + " x Conv " + Text(stack.Kernel) + (stack.Residual ? " residual" : string.Empty), ShapeEngine.StackParameters(_network, stack), macs);
             return true;
         }
+
+        private string Pointwise() => _network.Dimensions == 3 ? "1x1x1" : "1x1";
 
         private static string Text(EquatableArray<int> values) => string.Join("x", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
 
