@@ -91,6 +91,18 @@ internal static class DiagnosticDescriptors
         "{0} has {1} values; a {2}D U-Net needs one per axis ({2})",
         Usage, "Per-axis kernels and pooling factors give one value for each spatial axis (H, W or D, H, W).");
 
+    /// <summary>UNET0014: "{0}; a conditional U-Net ([Conditioning]) needs {1}".</summary>
+    public static readonly DiagnosticDescriptor ConditioningRequirement = Create(
+        "UNET0014", "Conditional U-Net requirement not met",
+        "{0}; a conditional U-Net ([Conditioning]) needs {1}",
+        Usage, "The denoising U-Net's residual and transformer blocks use group norm and keep sizes with 'Same' padding; its forward takes (x, timestep, context), which deep-supervision heads do not support.");
+
+    /// <summary>UNET0015: "{0} has {1} channels, which {2} attention heads cannot split evenly; use a head count that divides {1}, such as {3}".</summary>
+    public static readonly DiagnosticDescriptor HeadsDoNotDivide = Create(
+        "UNET0015", "Head count does not divide the channels",
+        "{0} has {1} channels, which {2} attention heads cannot split evenly; use a head count that divides {1}, such as {3}",
+        Usage, "Multi-head attention splits the channels into equal heads, so the head count must divide the channels of every level with attention.");
+
     /// <summary>UNET0900: "UNetDsl could not generate '{0}' ({1}: {2}); this is a bug in UNetDsl, please report it with the declaration".</summary>
     public static readonly DiagnosticDescriptor GeneratorFailure = Create(
         "UNET0900", "The generator failed",
@@ -142,6 +154,8 @@ internal static class DiagnosticDescriptors
         [DropoutOutOfRange.Id] = DropoutOutOfRange,
         [InvalidArgument.Id] = InvalidArgument,
         [PerAxisArity.Id] = PerAxisArity,
+        [ConditioningRequirement.Id] = ConditioningRequirement,
+        [HeadsDoNotDivide.Id] = HeadsDoNotDivide,
         [GeneratorFailure.Id] = GeneratorFailure,
         [FeatureMapVanishes.Id] = FeatureMapVanishes,
         [PoolingNotExact.Id] = PoolingNotExact,

@@ -32,7 +32,10 @@ internal static class UNetEmitter
 
         WriteClassDoc(w, spec, report);
         w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"" + GeneratorName + "\", \"" + GeneratorVersion + "\")]");
-        w.Open(spec.Accessibility + " partial class " + spec.TypeName + " : global::TorchSharp.torch.nn.Module<" + Tensor + ", " + Tensor + ">, global::UNetDsl.IUNetModule");
+        var moduleType = net.Conditioning is null
+            ? "global::TorchSharp.torch.nn.Module<" + Tensor + ", " + Tensor + ">"
+            : "global::TorchSharp.torch.nn.Module<" + Tensor + ", " + Tensor + ", " + Tensor + ", " + Tensor + ">";
+        w.Open(spec.Accessibility + " partial class " + spec.TypeName + " : " + moduleType + ", global::UNetDsl.IUNetModule");
         WriteFacts(w, spec, report);
         WriteFields(w, net);
         WriteConstructor(w, spec, net);
@@ -211,9 +214,22 @@ internal static class UNetEmitter
     {
         // Declared in call order: RegisterComponents names submodules after these fields, and named_children and
         // state_dict follow declaration order.
+        var conditioning = net.Conditioning;
+        var block = conditioning is null ? "global::UNetDsl.Layers.ConvBlock" : "global::UNetDsl.Layers.Conditioning.TimeConditionedBlock";
+        const string Transformer = "global::UNetDsl.Layers.Conditioning.SpatialTransformer";
+        if (conditioning is not null)
+        {
+            yield return ("time_embed", "global::UNetDsl.Layers.Conditioning.TimestepEmbedding");
+        }
+
         foreach (var level in net.Levels)
         {
-            yield return ("enc" + level.Number, "global::UNetDsl.Layers.ConvBlock");
+            yield return ("enc" + level.Number, block);
+            if (conditioning?.AttentionAt(level.Number) == true)
+            {
+                yield return ("attn_enc" + level.Number, Transformer);
+            }
+
             if (!net.UniformPooling)
             {
                 yield return ("pool" + level.Number, Module);
@@ -225,7 +241,12 @@ internal static class UNetEmitter
             }
         }
 
-        yield return ("bottleneck", "global::UNetDsl.Layers.ConvBlock");
+        yield return ("bottleneck", block);
+        if (conditioning?.BottleneckAttention == true)
+        {
+            yield return ("attn_bottleneck", Transformer);
+        }
+
         if (net.Dropout > 0)
         {
             yield return ("dropout", "global::TorchSharp.Modules.Dropout");
@@ -239,7 +260,12 @@ internal static class UNetEmitter
                 yield return ("gate" + level.Number, "global::UNetDsl.Layers.AttentionGate");
             }
 
-            yield return ("dec" + level.Number, "global::UNetDsl.Layers.ConvBlock");
+            yield return ("dec" + level.Number, block);
+            if (conditioning?.AttentionAt(level.Number) == true)
+            {
+                yield return ("attn_dec" + level.Number, Transformer);
+            }
+
             if (level.DeepSupervision)
             {
                 yield return ("head" + level.Number, Module);
@@ -267,9 +293,16 @@ internal static class UNetEmitter
         w.Line("/// <param name=\"dtype\">The parameters' type; null for the default type (float32).</param>");
         w.Line("public " + spec.TypeName + "(global::TorchSharp.torch.Device? device = null, global::TorchSharp.torch.ScalarType? dtype = null)");
         w.Open("    : base(nameof(" + spec.TypeName + "))");
+        var conditioning = net.Conditioning;
+        if (conditioning is not null)
+        {
+            w.Line("time_embed = new global::UNetDsl.Layers.Conditioning.TimestepEmbedding(\"time_embed\", " + conditioning.TimeChannels + ", device, dtype);");
+        }
+
         foreach (var level in net.Levels)
         {
             w.Line("enc" + level.Number + " = " + Block(net, "enc" + level.Number, level.Encoder) + ";");
+            WriteTransformer(w, net, conditioning?.AttentionAt(level.Number) == true, "attn_enc" + level.Number, level.Encoder.OutChannels);
             if (!net.UniformPooling)
             {
                 w.Line("pool" + level.Number + " = " + Layer + ".MaxPool(" + d + ", " + IntArray(level.Pool) + ");");
@@ -282,6 +315,7 @@ internal static class UNetEmitter
         }
 
         w.Line("bottleneck = " + Block(net, "bottleneck", net.Bottleneck) + ";");
+        WriteTransformer(w, net, conditioning?.BottleneckAttention == true, "attn_bottleneck", net.Bottleneck.OutChannels);
         if (net.Dropout > 0)
         {
             w.Line("dropout = global::TorchSharp.torch.nn.Dropout(" + net.Dropout.ToString("R", CultureInfo.InvariantCulture) + ");");
@@ -301,6 +335,7 @@ internal static class UNetEmitter
             }
 
             w.Line("dec" + n + " = " + Block(net, "dec" + n, level.Decoder) + ";");
+            WriteTransformer(w, net, conditioning?.AttentionAt(n) == true, "attn_dec" + n, level.Decoder.OutChannels);
             if (level.DeepSupervision)
             {
                 w.Line("head" + n + " = " + Layer + ".Pointwise(" + d + ", " + level.Decoder.OutChannels + ", " + net.Classes + ", device, dtype);");
@@ -311,6 +346,15 @@ internal static class UNetEmitter
         w.Line("RegisterComponents();");
         w.Close();
         w.Line();
+    }
+
+    private static void WriteTransformer(SourceWriter w, ResolvedNetwork net, bool present, string name, int channels)
+    {
+        if (present && net.Conditioning is { } conditioning)
+        {
+            w.Line(name + " = new global::UNetDsl.Layers.Conditioning.SpatialTransformer(\"" + name + "\", " + channels + ", " + conditioning.ContextChannels + ", "
+                + conditioning.Heads + ", " + net.NormGroups + ", device, dtype);");
+        }
     }
 
     private static void WriteForward(SourceWriter w, UNetSpec spec, NetworkReport report)
@@ -332,9 +376,20 @@ internal static class UNetEmitter
         w.Line("/// <summary>Runs the network on <paramref name=\"input\"/>, " + ShapeText(report.InputSize, net.InChannels) + " for the reference size.</summary>");
         w.Line("/// <param name=\"input\">A batch [N, " + net.InChannels + ", " + string.Join(", ", Enumerable.Range(0, net.Dimensions).Select(a => ShapeEngine.AxisName(net.Dimensions, a)))
             + "]; each spatial size must be valid (see <see cref=\"SizeRules\"/>).</param>");
-        w.Line("/// <returns>Scores [N, " + net.Classes + ", ...] per class, before softmax.</returns>");
+        var conditioning = net.Conditioning;
+        if (conditioning is not null)
+        {
+            w.Line("/// <param name=\"timestep\">The diffusion timestep of each sample: [N].</param>");
+            w.Line("/// <param name=\"context\">The tokens cross-attention attends to: [N, tokens, " + conditioning.ContextChannels + "].</param>");
+        }
+
+        w.Line("/// <returns>" + (conditioning is null ? "Scores [N, " + net.Classes + ", ...] per class, before softmax." : "The prediction [N, " + net.Classes + ", ...], e.g. the noise.") + "</returns>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">The input's rank, channels, sizes, dtype or device do not fit; the message says what was expected.</exception>");
-        if (supervised.Length == 0)
+        if (conditioning is not null)
+        {
+            w.Open("public override " + Tensor + " forward(" + Tensor + " input, " + Tensor + " timestep, " + Tensor + " context)");
+        }
+        else if (supervised.Length == 0)
         {
             w.Open("public override " + Tensor + " forward(" + Tensor + " input)");
         }
@@ -355,14 +410,34 @@ internal static class UNetEmitter
         }
 
         w.Line("global::UNetDsl.InputGuard.Check(input, \"" + spec.TypeName + "\", InputChannels, s_sizeRules, head.weight!);");
+        if (conditioning is not null)
+        {
+            w.Line("global::UNetDsl.InputGuard.CheckConditioning(input, timestep, context, \"" + spec.TypeName + "\", " + conditioning.ContextChannels + ");");
+        }
+
         w.Line("using var scope = global::TorchSharp.torch.NewDisposeScope();");
         w.Line("// input " + ShapeText(report.InputSize, net.InChannels));
+        if (conditioning is not null)
+        {
+            w.Line("var t = time_embed.call(timestep); " + Shape("time_embed"));
+        }
+
+        var time = conditioning is null ? string.Empty : ", t";
+        void Attention(bool present, string name, string variable)
+        {
+            if (present)
+            {
+                w.Line(variable + " = Consume(" + variable + ", " + name + ".call(" + variable + ", context)); " + Shape(name));
+            }
+        }
+
         w.Line(Tensor + " x;");
         foreach (var level in net.Levels)
         {
             var n = level.Number;
             var pool = net.UniformPooling ? "pool" : "pool" + n;
-            w.Line("var skip" + n + " = enc" + n + ".call(" + (n == 1 ? "input" : "x") + "); " + Shape("enc" + n));
+            w.Line("var skip" + n + " = enc" + n + ".call(" + (n == 1 ? "input" : "x") + time + "); " + Shape("enc" + n));
+            Attention(conditioning?.AttentionAt(n) == true, "attn_enc" + n, "skip" + n);
             if (n > 1)
             {
                 w.Line("x.Dispose();");
@@ -379,7 +454,8 @@ internal static class UNetEmitter
             }
         }
 
-        w.Line("x = Consume(x, bottleneck.call(x)); " + Shape("bottleneck"));
+        w.Line("x = Consume(x, bottleneck.call(x" + time + ")); " + Shape("bottleneck"));
+        Attention(conditioning?.BottleneckAttention == true, "attn_bottleneck", "x");
         if (net.Dropout > 0)
         {
             w.Line("x = Consume(x, dropout.call(x)); " + Shape("dropout"));
@@ -425,7 +501,8 @@ internal static class UNetEmitter
                 w.Close();
             }
 
-            w.Line("x = Consume(x, dec" + n + ".call(x)); " + Shape("dec" + n));
+            w.Line("x = Consume(x, dec" + n + ".call(x" + time + ")); " + Shape("dec" + n));
+            Attention(conditioning?.AttentionAt(n) == true, "attn_dec" + n, "x");
             if (level.DeepSupervision)
             {
                 w.Open("if (heads is not null)");
@@ -513,14 +590,17 @@ internal static class UNetEmitter
     }
 
     private static string Block(ResolvedNetwork net, string name, ConvStack stack) =>
-        "new global::UNetDsl.Layers.ConvBlock(\"" + name + "\", " + net.Dimensions + ", " + stack.InChannels + ", new int[] { "
+        stack.TimeConditioned
+            ? "new global::UNetDsl.Layers.Conditioning.TimeConditionedBlock(\"" + name + "\", " + net.Dimensions + ", " + stack.InChannels + ", " + IntArray(stack.Channels) + ", "
+                + IntArray(stack.Kernel) + ", " + net.NormGroups + ", global::UNetDsl.Activation." + net.Activation + ", " + stack.TimeChannels + ", device, dtype)"
+            : "new global::UNetDsl.Layers.ConvBlock(\"" + name + "\", " + net.Dimensions + ", " + stack.InChannels + ", new int[] { "
         + Ints(stack.Channels) + " }, " + IntArray(stack.Kernel) + ", global::UNetDsl.ConvPadding." + net.Padding + ", global::UNetDsl.Normalization."
         + net.Normalization + ", " + net.NormGroups + ", global::UNetDsl.Activation." + net.Activation + ", " + (stack.Residual ? "true" : "false") + ", device, dtype)";
 
     private static string IntArray(IEnumerable<int> values) => "new int[] { " + Ints(values) + " }";
 
     internal static string ShapeText(IReadOnlyList<int> size, int channels, string batch = "N") =>
-        "[" + batch + ", " + channels.ToString(CultureInfo.InvariantCulture) + ", " + string.Join(", ", size.Select(s => s.ToString(CultureInfo.InvariantCulture))) + "]";
+        "[" + string.Join(", ", new[] { batch, channels.ToString(CultureInfo.InvariantCulture) }.Concat(size.Select(s => s.ToString(CultureInfo.InvariantCulture)))) + "]";
 
     private static string SizeText(IReadOnlyList<int> size) => string.Join("x", size.Select(s => s.ToString(CultureInfo.InvariantCulture)));
 

@@ -10,6 +10,7 @@ internal static class ArgumentPath
     public const string Class = "Class";
     public const string UNet = "UNet";
     public const string Bottleneck = "Bottleneck";
+    public const string Conditioning = "Conditioning";
 
     /// <summary>The attribute of level <paramref name="level"/> (1 = finest).</summary>
     public static string Level(int level) => "Level[" + level + "]";

@@ -38,7 +38,8 @@ internal sealed record UNetSpec(
     int NormGroups,
     ActivationKind Activation,
     EquatableArray<LevelSpec> Levels,
-    BottleneckSpec Bottleneck)
+    BottleneckSpec Bottleneck,
+    ConditioningSpec? Conditioning = null)
 {
     /// <summary>The fully qualified name, for messages and the generated file's name.</summary>
     public string FullName => Namespace is null ? TypeName : Namespace + "." + TypeName;
@@ -64,3 +65,10 @@ internal sealed record LevelSpec(
 /// <summary>The deepest level as declared.</summary>
 /// <remarks>Immutable and value-equal, as <see cref="UNetSpec"/>. Zero means "not set: use the default".</remarks>
 internal sealed record BottleneckSpec(EquatableArray<int> Channels, int KernelSize, EquatableArray<int> Kernel, double Dropout);
+
+/// <summary>The conditioning of a denoising U-Net as declared: timestep embedding, cross-attention context, heads.</summary>
+/// <remarks>Immutable and value-equal, as <see cref="UNetSpec"/>.</remarks>
+internal sealed record ConditioningSpec(int TimeChannels, int ContextChannels, int Heads, EquatableArray<int> AttentionLevels, bool BottleneckAttention)
+{
+    public bool AttentionAt(int level) => System.Linq.Enumerable.Contains(AttentionLevels, level);
+}

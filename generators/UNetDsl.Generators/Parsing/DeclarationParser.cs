@@ -27,6 +27,7 @@ internal static class DeclarationParser
     public const string UNetAttributeName = "UNetDsl.UNetAttribute";
     private const string LevelAttributeName = "UNetDsl.LevelAttribute";
     private const string BottleneckAttributeName = "UNetDsl.BottleneckAttribute";
+    private const string ConditioningAttributeName = "UNetDsl.ConditioningAttribute";
 
     public static ParsedDeclaration Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -83,6 +84,7 @@ internal static class DeclarationParser
 
             AttributeData? unet = null;
             AttributeData? bottleneck = null;
+            AttributeData? conditioning = null;
             var levels = new List<AttributeData>();
             foreach (var attribute in type.GetAttributes())
             {
@@ -97,6 +99,9 @@ internal static class DeclarationParser
                         break;
                     case BottleneckAttributeName:
                         bottleneck ??= attribute;
+                        break;
+                    case ConditioningAttributeName:
+                        conditioning ??= attribute;
                         break;
                 }
             }
@@ -117,13 +122,19 @@ internal static class DeclarationParser
                 Locate(ArgumentPath.Bottleneck, bottleneck, Array.Empty<string>(), paramsName: "Channels");
             }
 
+            if (conditioning is not null)
+            {
+                Locate(ArgumentPath.Conditioning, conditioning, Array.Empty<string>(), paramsName: null);
+            }
+
             if (_diagnostics.Count > 0)
             {
                 return Result(null);
             }
 
             if (!Readable(unet, ArgumentPath.UNet) | !levels.Select((l, i) => Readable(l, ArgumentPath.Level(i + 1))).ToList().All(ok => ok)
-                | (bottleneck is not null && !Readable(bottleneck, ArgumentPath.Bottleneck)))
+                | (bottleneck is not null && !Readable(bottleneck, ArgumentPath.Bottleneck))
+                | (conditioning is not null && !Readable(conditioning, ArgumentPath.Conditioning)))
             {
                 return Result(null);
             }
@@ -160,7 +171,15 @@ internal static class DeclarationParser
                 Named(unet, "NormGroups", 8),
                 (ActivationKind)Named(unet, "Activation", (int)ActivationKind.ReLU),
                 levels.Select(ReadLevel).ToEquatableArray(),
-                new BottleneckSpec(ParamsArray(bottleneck!), Named(bottleneck!, "KernelSize", 0), NamedArray(bottleneck!, "Kernel"), NamedDouble(bottleneck!, "Dropout", 0)));
+                new BottleneckSpec(ParamsArray(bottleneck!), Named(bottleneck!, "KernelSize", 0), NamedArray(bottleneck!, "Kernel"), NamedDouble(bottleneck!, "Dropout", 0)),
+                conditioning is null
+                    ? null
+                    : new ConditioningSpec(
+                        Named(conditioning, "TimeChannels", 128),
+                        Named(conditioning, "ContextChannels", 64),
+                        Named(conditioning, "Heads", 4),
+                        NamedArray(conditioning, "AttentionLevels"),
+                        Named(conditioning, "BottleneckAttention", 1) != 0));
             return Result(spec);
         }
 
@@ -235,7 +254,7 @@ internal static class DeclarationParser
             return !broken;
         }
 
-        private static string Display(string path) => path == ArgumentPath.UNet ? "[UNet]" : path == ArgumentPath.Bottleneck ? "[Bottleneck]" : "[" + path.Replace("[", "(").Replace("]", ")") + "]";
+        private static string Display(string path) => path is ArgumentPath.UNet or ArgumentPath.Bottleneck or ArgumentPath.Conditioning ? "[" + path + "]" : "[" + path.Replace("[", "(").Replace("]", ")") + "]";
 
         private LocationInfo Find(string path) => ArgumentLocations.Find(_locations, path) ?? ClassLocation;
 

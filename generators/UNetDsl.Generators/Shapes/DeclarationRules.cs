@@ -100,12 +100,99 @@ internal static class DeclarationRules
             findings.Add(Finding.Create(DiagnosticDescriptors.DropoutOutOfRange.Id, ArgumentPath.Argument(ArgumentPath.Bottleneck, "Dropout"), spec.Bottleneck.Dropout.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
         }
 
+        if (spec.Conditioning is { } conditioning)
+        {
+            Conditioning(findings, spec, conditioning);
+        }
+
         if (findings.Count == 0 && spec.Normalization == NormKind.Group)
         {
             Groups(findings, spec);
         }
 
+        if (findings.Count == 0 && spec.Conditioning is { } withHeads)
+        {
+            Heads(findings, spec, withHeads);
+        }
+
         return findings;
+    }
+
+    private static void Conditioning(List<Finding> findings, UNetSpec spec, ConditioningSpec conditioning)
+    {
+        var unet = ArgumentPath.UNet;
+        var path = ArgumentPath.Conditioning;
+        if (spec.Padding != PaddingKind.Same)
+        {
+            findings.Add(Finding.Create(DiagnosticDescriptors.ConditioningRequirement.Id, ArgumentPath.Argument(unet, "Padding"), "Padding is " + spec.Padding, "Padding = ConvPadding.Same"));
+        }
+
+        if (spec.Normalization != NormKind.Group)
+        {
+            findings.Add(Finding.Create(DiagnosticDescriptors.ConditioningRequirement.Id, ArgumentPath.Argument(unet, "Normalization"), "Normalization is " + spec.Normalization, "Normalization = Normalization.Group"));
+        }
+
+        for (var i = 0; i < spec.Levels.Count; i++)
+        {
+            if (spec.Levels[i].DeepSupervision)
+            {
+                findings.Add(Finding.Create(
+                    DiagnosticDescriptors.ConditioningRequirement.Id, ArgumentPath.Argument(ArgumentPath.Level(i + 1), "DeepSupervision"),
+                    "level " + (i + 1) + " asks for deep supervision", "a single output: remove DeepSupervision"));
+            }
+        }
+
+        if (conditioning.TimeChannels <= 0 || conditioning.TimeChannels % 2 != 0)
+        {
+            findings.Add(Finding.Create(
+                DiagnosticDescriptors.InvalidArgument.Id, ArgumentPath.Argument(path, "TimeChannels"), conditioning.TimeChannels, "TimeChannels",
+                "the sinusoidal embedding pairs a cosine with a sine, so it needs an even, positive width such as 128"));
+        }
+
+        Positive(findings, conditioning.ContextChannels, "ContextChannels", ArgumentPath.Argument(path, "ContextChannels"));
+        Positive(findings, conditioning.Heads, "Heads", ArgumentPath.Argument(path, "Heads"));
+        var levels = ArgumentPath.Argument(path, "AttentionLevels");
+        for (var i = 0; i < conditioning.AttentionLevels.Count; i++)
+        {
+            var level = conditioning.AttentionLevels[i];
+            if (level < 1 || level > spec.Levels.Count)
+            {
+                findings.Add(Finding.Create(
+                    DiagnosticDescriptors.InvalidArgument.Id, ArgumentPath.Element(levels, i), level, "AttentionLevels",
+                    "there are levels 1 to " + spec.Levels.Count + " (set BottleneckAttention for the bottleneck)"));
+            }
+        }
+    }
+
+    private static void Heads(List<Finding> findings, UNetSpec spec, ConditioningSpec conditioning)
+    {
+        var network = ResolvedNetwork.From(spec);
+        var attended = new List<(string Where, int Channels)>();
+        foreach (var level in network.Levels)
+        {
+            if (conditioning.AttentionAt(level.Number))
+            {
+                attended.Add(("Encoder level " + level.Number, level.Encoder.OutChannels));
+                attended.Add(("Decoder level " + level.Number, level.Decoder.OutChannels));
+            }
+        }
+
+        if (conditioning.BottleneckAttention)
+        {
+            attended.Add(("The bottleneck", network.Bottleneck.OutChannels));
+        }
+
+        foreach (var (where, channels) in attended)
+        {
+            if (channels % conditioning.Heads != 0)
+            {
+                var divisor = attended.Aggregate(0, (g, a) => Gcd(g, a.Channels));
+                var suggestion = Enumerable.Range(1, Math.Min(conditioning.Heads, divisor)).Last(d => divisor % d == 0);
+                findings.Add(Finding.Create(
+                    DiagnosticDescriptors.HeadsDoNotDivide.Id, ArgumentPath.Argument(ArgumentPath.Conditioning, "Heads"), where, channels, conditioning.Heads, suggestion));
+                return;
+            }
+        }
     }
 
     private static void Groups(List<Finding> findings, UNetSpec spec)

@@ -50,6 +50,8 @@ internal enum LayerKind
     Add,
     Head,
     Gate,
+    TimeEmbedding,
+    Transformer,
 }
 
 /// <summary>One row of the summary: a named step, its output shape, its parameters and multiply-accumulates.</summary>

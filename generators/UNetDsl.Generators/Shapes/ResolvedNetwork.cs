@@ -5,12 +5,17 @@ namespace UNetDsl.Generators.Shapes;
 
 /// <summary>A stack of convolutions, each followed by normalisation and activation; residual when <see cref="Residual"/>.</summary>
 /// <remarks>Immutable and value-equal: part of <see cref="NetworkReport"/>, which the pipeline caches on.</remarks>
-internal sealed record ConvStack(int InChannels, EquatableArray<int> Channels, EquatableArray<int> Kernel, bool Residual)
+/// <param name="TimeChannels">Width of the timestep embedding added after the first convolution (a conditional U-Net's
+/// residual block); 0 for none.</param>
+internal sealed record ConvStack(int InChannels, EquatableArray<int> Channels, EquatableArray<int> Kernel, bool Residual, int TimeChannels = 0)
 {
     public int OutChannels => Channels[Channels.Count - 1];
 
+    /// <summary>True for a time-conditioned residual block.</summary>
+    public bool TimeConditioned => TimeChannels > 0;
+
     /// <summary>A residual block needs a 1x1 projection of its input when the channels change.</summary>
-    public bool HasProjection => Residual && InChannels != OutChannels;
+    public bool HasProjection => (Residual || TimeConditioned) && InChannels != OutChannels;
 }
 
 /// <summary>One level with every default applied: what the generated code builds.</summary>
@@ -46,7 +51,8 @@ internal sealed record ResolvedNetwork(
     BlockKind Block,
     EquatableArray<ResolvedLevel> Levels,
     ConvStack Bottleneck,
-    double Dropout)
+    double Dropout,
+    ConditioningSpec? Conditioning)
 {
     /// <summary>Convolutions carry a bias only when no normalisation follows them (a norm's shift makes it redundant).</summary>
     public bool ConvBias => Normalization == NormKind.None;
@@ -63,18 +69,19 @@ internal sealed record ResolvedNetwork(
     /// <summary>Resolves a checked spec: single channel values mean two convolutions, the decoder mirrors the encoder.</summary>
     public static ResolvedNetwork From(UNetSpec spec)
     {
-        var residual = spec.Block == BlockKind.Residual;
+        var residual = spec.Block == BlockKind.Residual && spec.Conditioning is null;
+        var time = spec.Conditioning?.TimeChannels ?? 0;
         var networkKernel = KernelOf(spec.Kernel, spec.KernelSize, Uniform(spec.KernelSize, spec.Dimensions));
         var encoders = new ConvStack[spec.Levels.Count];
         var inChannels = spec.InChannels;
         for (var i = 0; i < spec.Levels.Count; i++)
         {
             var level = spec.Levels[i];
-            encoders[i] = new ConvStack(inChannels, Expand(level.Channels), KernelOf(level.Kernel, level.KernelSize, networkKernel), residual);
+            encoders[i] = new ConvStack(inChannels, Expand(level.Channels), KernelOf(level.Kernel, level.KernelSize, networkKernel), residual, time);
             inChannels = encoders[i].OutChannels;
         }
 
-        var bottleneck = new ConvStack(inChannels, Expand(spec.Bottleneck.Channels), KernelOf(spec.Bottleneck.Kernel, spec.Bottleneck.KernelSize, networkKernel), residual);
+        var bottleneck = new ConvStack(inChannels, Expand(spec.Bottleneck.Channels), KernelOf(spec.Bottleneck.Kernel, spec.Bottleneck.KernelSize, networkKernel), residual, time);
 
         // The decoder runs from the deepest level up; each level's input is the previous decoder's output.
         var levels = new ResolvedLevel[spec.Levels.Count];
@@ -92,14 +99,14 @@ internal sealed record ResolvedNetwork(
                 : level.DecoderChannels;
             var gateChannels = level.Skip == SkipJoin.AttentionGate ? (level.GateChannels > 0 ? level.GateChannels : System.Math.Max(1, skipChannels / 2)) : 0;
             var pool = level.Pool.IsEmpty ? Uniform(2, spec.Dimensions) : level.Pool;
-            var decoder = new ConvStack(joined, decoderChannels, encoders[i].Kernel, residual);
+            var decoder = new ConvStack(joined, decoderChannels, encoders[i].Kernel, residual, time);
             levels[i] = new ResolvedLevel(number, encoders[i], pool, below, upChannels, level.Skip, skipFrom, skipChannels, gateChannels, decoder, level.DeepSupervision);
             below = decoder.OutChannels;
         }
 
         return new ResolvedNetwork(
             spec.Dimensions, spec.InChannels, spec.Classes, spec.Padding, spec.UpSampling, spec.Normalization,
-            spec.NormGroups, spec.Activation, spec.Block, levels.ToEquatableArray(), bottleneck, spec.Bottleneck.Dropout);
+            spec.NormGroups, spec.Activation, spec.Block, levels.ToEquatableArray(), bottleneck, spec.Bottleneck.Dropout, spec.Conditioning);
     }
 
     /// <summary>A single value means two convolutions of it (the paper's levels); otherwise one conv per value.</summary>

@@ -138,7 +138,19 @@ internal static class ShapeEngine
                 + StackParameters(network, level.Decoder) + (level.DeepSupervision ? HeadParameters(network, level.Decoder.OutChannels) : 0);
         }
 
-        return total + StackParameters(network, network.Bottleneck) + HeadParameters(network, network.HeadInChannels);
+        total += StackParameters(network, network.Bottleneck) + HeadParameters(network, network.HeadInChannels);
+        if (network.Conditioning is { } conditioning)
+        {
+            total += TimeEmbeddingParameters(conditioning);
+            foreach (var level in network.Levels.Where(l => conditioning.AttentionAt(l.Number)))
+            {
+                total += TransformerParameters(level.Encoder.OutChannels, conditioning) + TransformerParameters(level.Decoder.OutChannels, conditioning);
+            }
+
+            total += conditioning.BottleneckAttention ? TransformerParameters(network.Bottleneck.OutChannels, conditioning) : 0;
+        }
+
+        return total;
     }
 
     public static long StackParameters(ResolvedNetwork network, ConvStack stack)
@@ -150,6 +162,13 @@ internal static class ShapeEngine
         {
             total += ConvParameters(network, inChannels, channels, volume);
             inChannels = channels;
+        }
+
+        if (stack.TimeConditioned)
+        {
+            // The timestep projection into the first convolution's channels, and a plain 1x1 projection with bias.
+            total += ((long)stack.TimeChannels * stack.Channels[0]) + stack.Channels[0];
+            return total + (stack.HasProjection ? ((long)stack.InChannels * stack.OutChannels) + stack.OutChannels : 0);
         }
 
         // The residual path's 1x1 projection, with its own norm like every other convolution.
@@ -174,6 +193,20 @@ internal static class ShapeEngine
         level.Skip != SkipJoin.AttentionGate
             ? 0
             : ((long)level.SkipChannels * level.GateChannels * Product(level.Pool)) + (((long)level.UpInChannels + 1) * level.GateChannels) + level.GateChannels + 1;
+
+    /// <summary>Sinusoidal features of width T through two T x T linear layers with bias.</summary>
+    public static long TimeEmbeddingParameters(ConditioningSpec conditioning) => 2L * (((long)conditioning.TimeChannels * conditioning.TimeChannels) + conditioning.TimeChannels);
+
+    /// <summary>
+    /// A transformer block on C channels: group norm (2C), proj_in and proj_out (C^2 + C each), three layer norms
+    /// (2C each), self-attention q, k, v (C^2 each, no bias) and out (C^2 + C), cross-attention q (C^2), k and v from
+    /// the context (context x C each) and out (C^2 + C), feed-forward C to 4C to C (8C^2 + 5C).
+    /// </summary>
+    public static long TransformerParameters(int channels, ConditioningSpec conditioning)
+    {
+        long c = channels;
+        return (16 * c * c) + (2L * conditioning.ContextChannels * c) + (17 * c);
+    }
 
     public static long HeadParameters(ResolvedNetwork network, int inChannels) => ((long)inChannels * network.Classes) + network.Classes;
 
@@ -235,6 +268,13 @@ internal static class ShapeEngine
         public void Run()
         {
             var levels = _network.Levels;
+            var conditioning = _network.Conditioning;
+            if (conditioning is not null && _collect)
+            {
+                // The embedding is per sample, not per pixel: its row shows [N, T] with no spatial size.
+                Layers.Add(new LayerShape("time_embed", LayerKind.TimeEmbedding, "Sinusoidal + MLP", conditioning.TimeChannels, EquatableArray<int>.Empty, ShapeEngine.TimeEmbeddingParameters(conditioning), 2L * conditioning.TimeChannels * conditioning.TimeChannels));
+            }
+
             var skips = new (int Channels, int[] Size)[levels.Count];
             var oddPools = new OddPoolProblem?[levels.Count];
             var oddSeen = new bool[_size.Length];
@@ -247,6 +287,7 @@ internal static class ShapeEngine
                     return;
                 }
 
+                Attend(conditioning?.AttentionAt(number) == true, "attn_enc" + number);
                 skips[i] = (_channels, (int[])_size.Clone());
                 var factors = _axes.Select(a => levels[i].Pool[a]).ToArray();
                 oddAt[i] = Enumerable.Range(0, _size.Length).Any(a => _size[a] % factors[a] != 0);
@@ -277,6 +318,8 @@ internal static class ShapeEngine
             {
                 return;
             }
+
+            Attend(conditioning?.BottleneckAttention == true, "attn_bottleneck");
 
             if (_network.Dropout > 0)
             {
@@ -363,6 +406,7 @@ internal static class ShapeEngine
                     return;
                 }
 
+                Attend(conditioning?.AttentionAt(number) == true, "attn_dec" + number);
                 if (level.DeepSupervision)
                 {
                     var decoderChannels = _channels;
@@ -423,8 +467,25 @@ internal static class ShapeEngine
                 macs += Volume(_size) * stack.InChannels * stack.OutChannels;
             }
 
-            Add(name, LayerKind.ConvBlock, stack.Channels.Count + " x Conv " + Text(stack.Kernel) + (stack.Residual ? " residual" : string.Empty), ShapeEngine.StackParameters(_network, stack), macs);
+            var kind = stack.TimeConditioned ? " + time" : stack.Residual ? " residual" : string.Empty;
+            Add(name, LayerKind.ConvBlock, stack.Channels.Count + " x Conv " + Text(stack.Kernel) + kind, ShapeEngine.StackParameters(_network, stack), macs);
             return true;
+        }
+
+        /// <summary>
+        /// A transformer block's row. Its multiply-accumulates count the linear layers per pixel (16 C^2) and the
+        /// self-attention's two P x P x C products; cross-attention's depend on the context length, unknown here.
+        /// </summary>
+        private void Attend(bool present, string name)
+        {
+            if (!present || _network.Conditioning is not { } conditioning)
+            {
+                return;
+            }
+
+            var pixels = Volume(_size);
+            long c = _channels;
+            Add(name, LayerKind.Transformer, "Transformer " + conditioning.Heads + " heads", ShapeEngine.TransformerParameters(_channels, conditioning), (pixels * 16 * c * c) + (2 * pixels * pixels * c));
         }
 
         private string Pointwise() => _network.Dimensions == 3 ? "1x1x1" : "1x1";

@@ -80,4 +80,35 @@ public static class InputGuard
                 nameof(input));
         }
     }
+
+    /// <summary>
+    /// Throws an <see cref="ArgumentException"/> when the timestep or context of a conditional U-Net do not fit the
+    /// batch of <paramref name="input"/> (call after <see cref="Check"/>).
+    /// </summary>
+    /// <param name="input">The batch [N, C, spatial...].</param>
+    /// <param name="timestep">One timestep per sample: [N].</param>
+    /// <param name="context">Cross-attention tokens: [N, tokens, <paramref name="contextChannels"/>].</param>
+    /// <param name="model">The network's name, for the message.</param>
+    /// <param name="contextChannels">The width of each context token the network was declared with.</param>
+    public static void CheckConditioning(Tensor input, Tensor timestep, Tensor context, string model, int contextChannels)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(timestep);
+        ArgumentNullException.ThrowIfNull(context);
+        var batch = input.shape[0];
+        if (timestep.shape.Length != 1 || timestep.shape[0] != batch)
+        {
+            throw new ArgumentException(
+                $"UNET2006: {model} expects one timestep per sample, [{batch}]; got [{string.Join(", ", timestep.shape)}].",
+                nameof(timestep));
+        }
+
+        var shape = context.shape;
+        if (shape.Length != 3 || shape[0] != batch || shape[2] != contextChannels)
+        {
+            throw new ArgumentException(
+                $"UNET2007: {model} expects a context [{batch}, tokens, {contextChannels}]; got [{string.Join(", ", shape)}].",
+                nameof(context));
+        }
+    }
 }

@@ -67,6 +67,22 @@ public static class Declarations
         }
         """;
 
+    /// <summary>A small conditional denoiser: timestep embedding, attention at level 2 and the bottleneck.</summary>
+    public const string Denoiser = """
+        using UNetDsl;
+
+        namespace Samples.Diffusion;
+
+        [UNet(1, 1, Normalization = Normalization.Group, NormGroups = 8, Activation = Activation.SiLU)]
+        [Conditioning(TimeChannels = 64, ContextChannels = 16, Heads = 4, AttentionLevels = new[] { 2 })]
+        [Level(16)]
+        [Level(32)]
+        [Bottleneck(64)]
+        public partial class Denoiser
+        {
+        }
+        """;
+
     /// <summary>Builds a one-file declaration with the given attribute lines.</summary>
     public static string With(string unetArguments, params string[] otherAttributes) =>
         "using UNetDsl;\n\nnamespace Test;\n\n[UNet(" + unetArguments + ")]\n" + string.Join("\n", otherAttributes) + "\npublic partial class Net\n{\n}\n";

@@ -11,6 +11,7 @@ public class SnapshotTests
     [InlineData("SmallSame", Declarations.SmallSame, "Samples.Small.SmallNet.g.cs")]
     [InlineData("Cicek3D", Declarations.Cicek3D, "Samples.Volumes.Cicek3DUNet.g.cs")]
     [InlineData("Variants", Declarations.Variants, "Samples.Variants.VariantNet.g.cs")]
+    [InlineData("Denoiser", Declarations.Denoiser, "Samples.Diffusion.Denoiser.g.cs")]
     public void Generated_source_matches_the_golden_file_and_compiles(string name, string declaration, string hintName)
     {
         var outcome = GeneratorHarness.Run(declaration);
