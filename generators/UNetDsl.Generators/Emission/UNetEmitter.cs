@@ -461,7 +461,6 @@ internal static class UNetEmitter
             w.Line("x = Consume(x, dropout.call(x)); " + Shape("dropout"));
         }
 
-        var headIndex = 0;
         foreach (var level in net.Levels.Reverse())
         {
             var n = level.Number;
@@ -506,7 +505,7 @@ internal static class UNetEmitter
             if (level.DeepSupervision)
             {
                 w.Open("if (heads is not null)");
-                w.Line("heads[" + headIndex++ + "] = head" + n + ".call(x); " + Shape("head" + n));
+                w.Line("heads[" + System.Array.IndexOf(supervised, level) + "] = head" + n + ".call(x); " + Shape("head" + n));
                 w.Close();
                 w.Line();
             }

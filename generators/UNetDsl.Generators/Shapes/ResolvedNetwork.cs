@@ -63,8 +63,8 @@ internal sealed record ResolvedNetwork(
     /// <summary>True when every level pools by 2 on every axis: one shared pooling module serves all levels.</summary>
     public bool UniformPooling => Levels.All(l => l.Pool.All(f => f == 2));
 
-    /// <summary>The decoder levels with a deep-supervision head, deepest first.</summary>
-    public ResolvedLevel[] SupervisedLevels => Levels.Where(l => l.DeepSupervision).OrderByDescending(l => l.Number).ToArray();
+    /// <summary>The decoder levels with a deep-supervision head, finest first.</summary>
+    public ResolvedLevel[] SupervisedLevels => Levels.Where(l => l.DeepSupervision).OrderBy(l => l.Number).ToArray();
 
     /// <summary>Resolves a checked spec: single channel values mean two convolutions, the decoder mirrors the encoder.</summary>
     public static ResolvedNetwork From(UNetSpec spec)
