@@ -64,9 +64,26 @@ public static class Layer
             (Normalization.Batch, 3) => nn.BatchNorm3d(channels, device: device, dtype: dtype),
             (Normalization.Instance, 2) => nn.InstanceNorm2d(channels, affine: true, device: device, dtype: dtype),
             (Normalization.Instance, 3) => nn.InstanceNorm3d(channels, affine: true, device: device, dtype: dtype),
-            (Normalization.Group, 2 or 3) => nn.GroupNorm(groups, channels, device: device, dtype: dtype),
+            (Normalization.Group, 2 or 3) => GroupNorm(groups, channels, device, dtype),
             _ => throw Unsupported(dimensions),
         };
+
+    /// <summary>
+    /// Group normalisation with its affine parameters set to the identity (weight 1, bias 0). TorchSharp 0.107's
+    /// <c>nn.GroupNorm</c> leaves them uninitialised (whatever the allocator returns, at times 1e36), so every group
+    /// norm UNetDsl builds goes through here.
+    /// </summary>
+    public static TorchSharp.Modules.GroupNorm GroupNorm(int groups, int channels, Device? device = null, ScalarType? dtype = null)
+    {
+        var norm = nn.GroupNorm(groups, channels, device: device, dtype: dtype);
+        using (torch.no_grad())
+        {
+            norm.weight!.fill_(1);
+            norm.bias!.zero_();
+        }
+
+        return norm;
+    }
 
     /// <summary>The activation module.</summary>
     public static nn.Module<Tensor, Tensor> Activation(Activation activation) =>

@@ -141,6 +141,7 @@ public class VariantRuntimeTests
 
         var output = model.call(x, timestep, context);
         Assert.Equal(new long[] { 3, 1, 16, 16 }, output.shape);
+        Assert.True(output.isfinite().all().item<bool>(), "the output has NaN or infinite values");
 
         // The timestep and the context both change the output.
         var otherTime = model.call(x, tensor(new long[] { 1, 11, 998 }), context);
@@ -167,5 +168,20 @@ public class VariantRuntimeTests
 
         var context = Assert.Throws<ArgumentException>(() => model.call(x, tensor(new long[] { 1, 2 }), randn(2, 5, 7)));
         Assert.StartsWith("UNET2007: TinyDenoiser expects a context [2, tokens, 8]; got [2, 5, 7]", context.Message);
+    }
+
+    [Fact]
+    public void Group_norms_start_as_the_identity()
+    {
+        // TorchSharp 0.107 leaves GroupNorm's affine parameters uninitialised; UNetDsl sets them (weight 1, bias 0).
+        using var model = new TinyDenoiser();
+        var norms = model.named_parameters().Where(p => p.name.Contains("norm", StringComparison.Ordinal)).ToList();
+
+        Assert.NotEmpty(norms);
+        foreach (var (name, parameter) in norms)
+        {
+            var expected = name.EndsWith(".weight", StringComparison.Ordinal) ? 1f : 0f;
+            Assert.True(parameter.eq(expected).all().item<bool>(), name + " is not initialised to " + expected);
+        }
     }
 }

@@ -47,7 +47,7 @@ public sealed class SpatialTransformer : nn.Module<Tensor, Tensor, Tensor>
         }
 
         _heads = heads;
-        norm = nn.GroupNorm(normGroups, channels, device: device, dtype: dtype);
+        norm = Layer.GroupNorm(normGroups, channels, device, dtype);
         proj_in = nn.Linear(channels, channels, device: device, dtype: dtype);
         ln1 = nn.LayerNorm(channels, device: device, dtype: dtype);
         self_q = nn.Linear(channels, channels, hasBias: false, device: device, dtype: dtype);

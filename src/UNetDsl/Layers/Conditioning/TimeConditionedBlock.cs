@@ -43,7 +43,7 @@ public sealed class TimeConditionedBlock : nn.Module<Tensor, Tensor, Tensor>
         for (var i = 0; i < channels.Length; i++)
         {
             var conv = Layer.Conv(dimensions, input, channels[i], kernelSize, padding, bias: false, device, dtype);
-            var norm = nn.GroupNorm(normGroups, channels[i], device: device, dtype: dtype);
+            var norm = Layer.GroupNorm(normGroups, channels[i], device, dtype);
             register_module("conv" + (i + 1), conv);
             register_module("norm" + (i + 1), norm);
             _convs.Add(conv);
