@@ -1,0 +1,25 @@
+using System.IO;
+using Xunit;
+
+namespace UNetDsl.Generators.Tests.Documentation;
+
+public class RuntimeDocsTests
+{
+    [Theory]
+    [InlineData("UNET2001")]
+    [InlineData("UNET2002")]
+    [InlineData("UNET2003")]
+    [InlineData("UNET2004")]
+    [InlineData("UNET2005")]
+    [InlineData("UNET2006")]
+    [InlineData("UNET2007")]
+    public void Every_run_time_error_has_a_page(string id)
+    {
+        var page = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Here())!, "..", "..", "..", "docs", "diagnostics", id + ".md"));
+
+        Assert.True(File.Exists(page), "missing " + page);
+        Assert.StartsWith("# " + id + ": ", File.ReadAllText(page), System.StringComparison.Ordinal);
+    }
+
+    private static string Here([System.Runtime.CompilerServices.CallerFilePath] string path = "") => path;
+}
