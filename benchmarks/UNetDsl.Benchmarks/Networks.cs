@@ -12,3 +12,13 @@ namespace UNetDsl.Benchmarks;
 public partial class PaperNet
 {
 }
+
+/// <summary>The 3D U-Net of Cicek et al. 2016, as benchmarked: 132x132x116 in, 44x44x28 out.</summary>
+[UNet(3, 3, Dimensions = 3, Padding = ConvPadding.Valid, Normalization = Normalization.Batch, InputSize = new[] { 116, 132, 132 })]
+[Level(32, 64, UpChannels = 128)]
+[Level(64, 128, UpChannels = 256)]
+[Level(128, 256, UpChannels = 512)]
+[Bottleneck(256, 512)]
+public partial class Cicek3DNet
+{
+}

@@ -12,6 +12,7 @@ using static TorchSharp.torch;
 // Bench command. `allocator` compares glibc allocator settings; each runs in its own process because allocator
 // settings are process-wide and GLIBC_TUNABLES is read at process start.
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- allocator [--inference N] [--train N]
+//   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- twin [--3d] [--inference N] [--train N]
 //   (internal) ... -- measure --inference N --train N
 var command = args.FirstOrDefault() ?? "allocator";
 int Option(string name, int fallback)
@@ -31,8 +32,12 @@ switch (command)
         return 0;
     case "allocator":
         return CompareAllocators(inferenceRuns, trainRuns, threads);
+    case "twin":
+        torch.set_num_threads(threads);
+        TwinBenchmark.Run(inferenceRuns, trainRuns, args.Contains("--3d"));
+        return 0;
     default:
-        Console.Error.WriteLine($"Unknown command '{command}'. Commands: allocator, measure.");
+        Console.Error.WriteLine($"Unknown command '{command}'. Commands: allocator, twin [--3d], measure.");
         return 2;
 }
 

@@ -1,0 +1,145 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.Linq;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace UNetDsl.Benchmarks;
+
+/// <summary>
+/// Generated network against its hand-written twin, measured alternately in one process (same allocator, same
+/// threads), with the same weights: inference and training-step medians, their ratio, the numerical difference,
+/// and the achieved GFLOP/s against a large matmul's.
+/// </summary>
+public static class TwinBenchmark
+{
+    public static void Run(int inferenceRuns, int trainRuns, bool threeD)
+    {
+        Console.WriteLine($"threads: {torch.get_num_threads()}; allocator: {NativeMemoryTuning.Status}");
+        var matmul = MatmulGflops();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"float32 matmul 2048x2048: {matmul:0.0} GFLOP/s (median of 5)"));
+        Console.WriteLine();
+        Console.WriteLine("| network | input | inference generated (s) | hand-written (s) | ratio | training step generated (s) | hand-written (s) | ratio | max abs diff | generated GFLOP/s | of matmul |");
+        Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Compare("paper U-Net (2D)", () => new PaperNet(), () => new HandWrittenUNet(), PaperNet.InputShape(1), PaperNet.OutputShape(1), PaperNet.MultiplyAccumulates, inferenceRuns, trainRuns, matmul);
+        if (threeD)
+        {
+            Compare(
+                "3D U-Net (Cicek)", () => new Cicek3DNet(),
+                () => new HandWrittenUNet(dimensions: 3, inChannels: 3, classes: 3, channels: new[] { 64, 128, 256, 512 }, batchNorm: true, keepUpChannels: true),
+                Cicek3DNet.InputShape(1), Cicek3DNet.OutputShape(1), Cicek3DNet.MultiplyAccumulates, Math.Max(1, inferenceRuns / 2), Math.Max(1, trainRuns / 2), matmul);
+        }
+    }
+
+    private static void Compare(string name, Func<nn.Module<Tensor, Tensor>> generated, Func<nn.Module<Tensor, Tensor>> handWritten, long[] inputShape, long[] outputShape, long macs, int inferenceRuns, int trainRuns, double matmul)
+    {
+        torch.manual_seed(0);
+        using var a = generated();
+        using var b = handWritten();
+        var generatedParameters = a.parameters().Sum(p => p.numel());
+        var handParameters = b.parameters().Sum(p => p.numel());
+        if (generatedParameters != handParameters)
+        {
+            Console.Error.WriteLine($"{name}: the twin differs: {generatedParameters} vs {handParameters} parameters");
+        }
+
+        // Same weights in both (the state_dict keys coincide), so outputs must agree.
+        b.load_state_dict(a.state_dict());
+        using var input = randn(inputShape);
+        using var target = randint(0, outputShape[1], new[] { outputShape[0] }.Concat(outputShape.Skip(2)).ToArray());
+        a.eval();
+        b.eval();
+        double difference;
+        using (no_grad())
+        using (var scope = NewDisposeScope())
+        {
+            difference = (a.call(input) - b.call(input)).abs().max().item<float>();
+        }
+
+        var inference = (new List<double>(), new List<double>());
+        for (var i = 0; i <= inferenceRuns; i++)
+        {
+            var first = Time(() => Infer(a, input));
+            var second = Time(() => Infer(b, input));
+            if (i > 0)
+            {
+                inference.Item1.Add(first);
+                inference.Item2.Add(second);
+            }
+        }
+
+        a.train();
+        b.train();
+        using var optimizerA = torch.optim.SGD(a.parameters(), 1e-4, momentum: 0.99);
+        using var optimizerB = torch.optim.SGD(b.parameters(), 1e-4, momentum: 0.99);
+        var training = (new List<double>(), new List<double>());
+        for (var i = 0; i <= trainRuns; i++)
+        {
+            var first = Time(() => Step(a, optimizerA, input, target));
+            var second = Time(() => Step(b, optimizerB, input, target));
+            if (i > 0)
+            {
+                training.Item1.Add(first);
+                training.Item2.Add(second);
+            }
+        }
+
+        var gi = Median(inference.Item1);
+        var hi = Median(inference.Item2);
+        var gt = Median(training.Item1);
+        var ht = Median(training.Item2);
+        var gflops = 2.0 * macs / gi / 1e9;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {name} | {string.Join("x", inputShape.Skip(2))} | {gi:0.000} | {hi:0.000} | {gi / hi:0.00} | {gt:0.000} | {ht:0.000} | {gt / ht:0.00} | {difference:0.0e+0} | {gflops:0.0} | {gflops / matmul:0%} |"));
+    }
+
+    private static void Infer(nn.Module<Tensor, Tensor> model, Tensor input)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        model.call(input);
+    }
+
+    private static void Step(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, Tensor input, Tensor target)
+    {
+        using var scope = NewDisposeScope();
+        optimizer.zero_grad();
+        nn.functional.cross_entropy(model.call(input), target).backward();
+        optimizer.step();
+    }
+
+    private static double MatmulGflops()
+    {
+        using var x = randn(2048, 2048);
+        using var y = randn(2048, 2048);
+        var times = new List<double>();
+        for (var i = 0; i < 6; i++)
+        {
+            var t = Time(() =>
+            {
+                using var z = x.matmul(y);
+            });
+            if (i > 0)
+            {
+                times.Add(t);
+            }
+        }
+
+        return 2.0 * 2048 * 2048 * 2048 / Median(times) / 1e9;
+    }
+
+    private static double Time(Action action)
+    {
+        var watch = Stopwatch.StartNew();
+        action();
+        return watch.Elapsed.TotalSeconds;
+    }
+
+    public static double Median(List<double> values)
+    {
+        var sorted = values.OrderBy(v => v).ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+}
