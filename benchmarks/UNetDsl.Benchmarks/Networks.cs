@@ -22,3 +22,14 @@ public partial class PaperNet
 public partial class Cicek3DNet
 {
 }
+
+/// <summary>The paper's network with batch norm after every convolution, for the folded inference path.</summary>
+[UNet(1, 2, Padding = ConvPadding.Valid, Normalization = Normalization.Batch, InputSize = new[] { 572, 572 })]
+[Level(64)]
+[Level(128)]
+[Level(256)]
+[Level(512)]
+[Bottleneck(1024, Dropout = 0.5)]
+public partial class PaperBatchNormNet
+{
+}

@@ -24,6 +24,8 @@ public static class TwinBenchmark
         Console.WriteLine("| network | input | inference generated (s) | hand-written (s) | ratio | training step generated (s) | hand-written (s) | ratio | max abs diff | generated GFLOP/s | of matmul |");
         Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         Compare("paper U-Net (2D)", () => new PaperNet(), () => new HandWrittenUNet(), PaperNet.InputShape(1), PaperNet.OutputShape(1), PaperNet.MultiplyAccumulates, inferenceRuns, trainRuns, matmul);
+        Compare("paper U-Net + batch norm", () => new PaperBatchNormNet(), () => new HandWrittenUNet(batchNorm: true), PaperBatchNormNet.InputShape(1), PaperBatchNormNet.OutputShape(1), PaperBatchNormNet.MultiplyAccumulates, inferenceRuns, trainRuns, matmul);
+        FoldedInference(inferenceRuns);
         if (threeD)
         {
             Compare(
@@ -93,6 +95,51 @@ public static class TwinBenchmark
         var gflops = 2.0 * macs / gi / 1e9;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| {name} | {string.Join("x", inputShape.Skip(2))} | {gi:0.000} | {hi:0.000} | {gi / hi:0.00} | {gt:0.000} | {ht:0.000} | {gt / ht:0.00} | {difference:0.0e+0} | {gflops:0.0} | {gflops / matmul:0%} |"));
+    }
+
+    /// <summary>The inference path the generator emits (batch norm folded, inference mode) against the plain forward.</summary>
+    private static void FoldedInference(int runs)
+    {
+        torch.manual_seed(0);
+        using var plain = new PaperBatchNormNet();
+        using var folded = new PaperBatchNormNet();
+        using var hand = new HandWrittenUNet(batchNorm: true);
+        folded.load_state_dict(plain.state_dict());
+        hand.load_state_dict(plain.state_dict());
+        plain.eval();
+        hand.eval();
+        folded.PrepareForInference();
+        using var input = randn(PaperBatchNormNet.InputShape(1));
+        double difference;
+        using (no_grad())
+        using (var scope = NewDisposeScope())
+        {
+            difference = (folded.Predict(input) - plain.call(input)).abs().max().item<float>();
+        }
+
+        var times = (new List<double>(), new List<double>(), new List<double>());
+        for (var i = 0; i <= runs; i++)
+        {
+            var a = Time(() => Infer(plain, input));
+            var b = Time(() =>
+            {
+                using var scope = NewDisposeScope();
+                folded.Predict(input);
+            });
+            var c = Time(() => Infer(hand, input));
+            if (i > 0)
+            {
+                times.Item1.Add(a);
+                times.Item2.Add(b);
+                times.Item3.Add(c);
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("| paper U-Net + batch norm, inference | plain forward (s) | PrepareForInference + Predict (s) | hand-written (s) | folded / hand-written | max abs diff folded vs plain |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| 572x572 | {Median(times.Item1):0.000} | {Median(times.Item2):0.000} | {Median(times.Item3):0.000} | {Median(times.Item2) / Median(times.Item3):0.00} | {difference:0.0e+0} |"));
     }
 
     private static void Infer(nn.Module<Tensor, Tensor> model, Tensor input)

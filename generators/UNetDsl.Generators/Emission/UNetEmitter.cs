@@ -40,6 +40,7 @@ internal static class UNetEmitter
         WriteFields(w, net);
         WriteConstructor(w, spec, net);
         WriteForward(w, spec, report);
+        WriteInference(w, net);
         WriteDispose(w, net);
         w.Close();
         if (net.SupervisedLevels.Length > 0)
@@ -536,6 +537,31 @@ internal static class UNetEmitter
         w.Line("return result;");
         w.Close();
         w.Line();
+    }
+
+    private static void WriteInference(SourceWriter w, ResolvedNetwork net)
+    {
+        w.Line("/// <summary>");
+        w.Line("/// Prepares the network for inference: evaluation mode, and every batch norm folded into the convolution before");
+        w.Line("/// it (one convolution where there were a convolution and a norm). Call again after further training.");
+        w.Line("/// </summary>");
+        w.Line("/// <returns>The number of batch norms folded.</returns>");
+        w.Open("public int PrepareForInference()");
+        w.Line("eval();");
+        var blocks = Fields(net).Where(f => f.Type == "global::UNetDsl.Layers.ConvBlock").Select(f => f.Name + ".FoldBatchNorm()").ToList();
+        w.Line("return " + (blocks.Count == 0 ? "0" : string.Join(" + ", blocks)) + ";");
+        w.Close();
+        w.Line();
+        if (net.Conditioning is null)
+        {
+            w.Line("/// <summary>Runs <see cref=\"forward\"/> in inference mode: no autograd bookkeeping at all.</summary>");
+            w.Line("/// <param name=\"input\">As for <see cref=\"forward\"/>.</param>");
+            w.Open("public " + Tensor + " Predict(" + Tensor + " input)");
+            w.Line("using var inference = global::TorchSharp.torch.inference_mode();");
+            w.Line("return forward(input);");
+            w.Close();
+            w.Line();
+        }
     }
 
     private static void WriteDispose(SourceWriter w, ResolvedNetwork net)

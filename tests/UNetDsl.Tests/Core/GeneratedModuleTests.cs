@@ -151,4 +151,40 @@ public class GeneratedModuleTests
         Snapshot.Match("SmallBatchNormNet.state_dict", Keys(batchNorm));
         Snapshot.Match("OverriddenNet.state_dict", Keys(overridden));
     }
+
+    [Fact]
+    public void Folding_batch_norm_leaves_the_output_unchanged()
+    {
+        using var scope = NewDisposeScope();
+        torch.manual_seed(5);
+        using var model = new SmallBatchNormNet();
+        using var optimizer = torch.optim.SGD(model.parameters(), 0.05);
+        var input = randn(4, 1, 16, 16);
+        var target = randint(0, 2, new long[] { 4, 16, 16 });
+
+        // A few steps, so that running statistics and affine parameters are far from their initial values.
+        model.train();
+        for (var i = 0; i < 5; i++)
+        {
+            using var step = NewDisposeScope();
+            optimizer.zero_grad();
+            nn.functional.cross_entropy(model.call(input), target).backward();
+            optimizer.step();
+        }
+
+        model.eval();
+        Tensor plain;
+        using (no_grad())
+        {
+            plain = model.call(input);
+        }
+
+        // 2 levels x 2 convs x (encoder + decoder) + 2 bottleneck convs.
+        Assert.Equal(10, model.PrepareForInference());
+        var folded = model.Predict(input);
+
+        var difference = (folded - plain).abs().max().item<float>();
+        Assert.True(difference < 1e-4, "max abs difference " + difference);
+        Assert.False(model.training);
+    }
 }
