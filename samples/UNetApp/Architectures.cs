@@ -30,3 +30,26 @@ public partial class PaperUNet
 public partial class Cicek3DUNet
 {
 }
+
+/// <summary>
+/// A smaller network for CPUs: the paper's design (unpadded convolutions, cropped skips) with three levels of 16 to
+/// 64 channels. Input tiles of 92 + 8k, output tiles 88 pixels smaller.
+/// </summary>
+[UNet(1, 2, Padding = ConvPadding.Valid)]
+[Level(16)]
+[Level(32)]
+[Level(64)]
+[Bottleneck(128)]
+public partial class SmallUNet
+{
+}
+
+/// <summary>The small network with attention-gated skips (Oktay et al. 2018).</summary>
+[UNet(1, 2, Padding = ConvPadding.Valid)]
+[Level(16, Skip = SkipKind.AttentionGate)]
+[Level(32, Skip = SkipKind.AttentionGate)]
+[Level(64, Skip = SkipKind.AttentionGate)]
+[Bottleneck(128)]
+public partial class AttentionUNet
+{
+}

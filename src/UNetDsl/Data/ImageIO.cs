@@ -1,0 +1,155 @@
+using System;
+using System.IO;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace UNetDsl.Data;
+
+/// <summary>A grayscale image in memory: row-major values and its size.</summary>
+/// <param name="Pixels">Row-major pixel values.</param>
+/// <param name="Width">Width in pixels.</param>
+/// <param name="Height">Height in pixels.</param>
+public sealed record GrayImage(float[] Pixels, int Width, int Height);
+
+/// <summary>
+/// Reads and writes 8- and 16-bit grayscale PNG and TIFF (and whatever else ImageSharp reads), and colour PNGs for
+/// overlays. Read values are scaled to [0, 1]; label images keep their integer values.
+/// </summary>
+public static class ImageIO
+{
+    /// <summary>Reads an image as grayscale in [0, 1] (16-bit images keep their precision).</summary>
+    /// <param name="path">The file.</param>
+    /// <exception cref="InvalidDataException">The file is missing or not an image ImageSharp can read; the message names it.</exception>
+    public static GrayImage ReadGray(string path)
+    {
+        using var image = Load(path);
+        var pixels = new float[image.Width * image.Height];
+        for (var y = 0; y < image.Height; y++)
+        {
+            for (var x = 0; x < image.Width; x++)
+            {
+                pixels[(y * image.Width) + x] = image[x, y].PackedValue / 65535f;
+            }
+        }
+
+        return new GrayImage(pixels, image.Width, image.Height);
+    }
+
+    /// <summary>Reads a label image as integers (the gray value, 0..255 for 8-bit files, 0..65535 for 16-bit ones).</summary>
+    /// <param name="path">The file.</param>
+    /// <exception cref="InvalidDataException">The file is missing or not an image ImageSharp can read.</exception>
+    public static (int[] Labels, int Width, int Height) ReadLabels(string path)
+    {
+        using var image = Load(path);
+        var info = Image.Identify(path);
+        var sixteenBit = info.PixelType.BitsPerPixel >= 16 && info.PixelType.BitsPerPixel < 24;
+        var labels = new int[image.Width * image.Height];
+        for (var y = 0; y < image.Height; y++)
+        {
+            for (var x = 0; x < image.Width; x++)
+            {
+                var value = image[x, y].PackedValue;
+                labels[(y * image.Width) + x] = sixteenBit ? value : value / 257;
+            }
+        }
+
+        return (labels, image.Width, image.Height);
+    }
+
+    /// <summary>Writes values in [0, 1] as an 8-bit grayscale PNG or TIFF (by extension), atomically.</summary>
+    /// <param name="path">The file (.png, .tif or .tiff).</param>
+    /// <param name="image">The image.</param>
+    public static void WriteGray8(string path, GrayImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        using var output = new Image<L8>(image.Width, image.Height);
+        for (var y = 0; y < image.Height; y++)
+        {
+            for (var x = 0; x < image.Width; x++)
+            {
+                output[x, y] = new L8((byte)Math.Clamp(MathF.Round(image.Pixels[(y * image.Width) + x] * 255f), 0, 255));
+            }
+        }
+
+        Save(output, path);
+    }
+
+    /// <summary>Writes values in [0, 1] as a 16-bit grayscale PNG or TIFF (by extension), atomically.</summary>
+    /// <param name="path">The file (.png, .tif or .tiff).</param>
+    /// <param name="image">The image.</param>
+    public static void WriteGray16(string path, GrayImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        using var output = new Image<L16>(image.Width, image.Height);
+        for (var y = 0; y < image.Height; y++)
+        {
+            for (var x = 0; x < image.Width; x++)
+            {
+                output[x, y] = new L16((ushort)Math.Clamp(MathF.Round(image.Pixels[(y * image.Width) + x] * 65535f), 0, 65535));
+            }
+        }
+
+        Save(output, path);
+    }
+
+    /// <summary>Writes an RGB image (row-major, 3 bytes per pixel) as PNG, atomically.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="rgb">Red, green, blue of each pixel.</param>
+    /// <param name="width">Width in pixels.</param>
+    /// <param name="height">Height in pixels.</param>
+    public static void WriteRgb(string path, byte[] rgb, int width, int height)
+    {
+        ArgumentNullException.ThrowIfNull(rgb);
+        using var output = new Image<Rgb24>(width, height);
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var i = 3 * ((y * width) + x);
+                output[x, y] = new Rgb24(rgb[i], rgb[i + 1], rgb[i + 2]);
+            }
+        }
+
+        Save(output, path);
+    }
+
+    private static Image<L16> Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new InvalidDataException($"Cannot read image '{path}': the file does not exist.");
+        }
+
+        try
+        {
+            return Image.Load<L16>(path);
+        }
+        catch (Exception exception) when (exception is UnknownImageFormatException or InvalidImageContentException or NotSupportedException)
+        {
+            throw new InvalidDataException($"Cannot read image '{path}': {exception.Message}", exception);
+        }
+    }
+
+    // Written next to the target and renamed over it, so that a reader never sees half a file.
+    private static void Save<TPixel>(Image<TPixel> image, string path)
+        where TPixel : unmanaged, IPixel<TPixel>
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        var temporary = Path.Combine(directory, "." + Path.GetFileName(path) + ".tmp");
+        var extension = Path.GetExtension(path).ToLowerInvariant();
+        using (var stream = File.Create(temporary))
+        {
+            if (extension is ".tif" or ".tiff")
+            {
+                image.SaveAsTiff(stream);
+            }
+            else
+            {
+                image.SaveAsPng(stream);
+            }
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
+}

@@ -1,0 +1,184 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text.Json;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace UNetDsl.Training;
+
+/// <summary>What a checkpoint records besides the weights.</summary>
+/// <param name="Architecture">The network's class name.</param>
+/// <param name="ParameterCount">Its trainable parameters, to catch a checkpoint of another network.</param>
+/// <param name="Epoch">Epochs completed.</param>
+/// <param name="Step">Optimiser steps completed.</param>
+/// <param name="Seed">The run's seed.</param>
+/// <param name="Losses">The loss after each epoch so far.</param>
+public sealed record CheckpointInfo(string Architecture, long ParameterCount, int Epoch, long Step, int Seed, double[] Losses);
+
+/// <summary>
+/// Weights, optimiser state and <see cref="CheckpointInfo"/> in one file, written atomically: the bytes go to a
+/// temporary file in the same folder, are flushed to disk, and the file is renamed over the previous checkpoint, so
+/// a crash at any moment leaves the last good checkpoint whole. Loading checks a magic number, the format version,
+/// the lengths and a SHA-256 of the content, and says which of them is wrong.
+/// </summary>
+public static class Checkpoint
+{
+    private const string Magic = "UNETDSL-CKPT";
+    private const int Version = 1;
+
+    /// <summary>Test hook: called with the number of content bytes written before they are committed.</summary>
+    internal static Action<long>? BeforeCommit { get; set; }
+
+    /// <summary>Saves a checkpoint atomically.</summary>
+    /// <param name="path">The checkpoint file.</param>
+    /// <param name="model">The network.</param>
+    /// <param name="optimizer">Its optimiser, or null.</param>
+    /// <param name="info">What to record besides the weights.</param>
+    public static void Save(string path, nn.Module model, OptimizerHelper? optimizer, CheckpointInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(info);
+        var content = new MemoryStream();
+        using (var writer = new BinaryWriter(content, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(JsonSerializer.Serialize(info));
+            var weights = new MemoryStream();
+            using (var weightWriter = new BinaryWriter(weights, System.Text.Encoding.UTF8, leaveOpen: true))
+            {
+                model.save(weightWriter);
+            }
+
+            writer.Write(weights.Length);
+            writer.Write(weights.GetBuffer(), 0, (int)weights.Length);
+            var state = new MemoryStream();
+            if (optimizer is not null)
+            {
+                using var stateWriter = new BinaryWriter(state, System.Text.Encoding.UTF8, leaveOpen: true);
+                optimizer.save_state_dict(stateWriter);
+            }
+
+            writer.Write(state.Length);
+            writer.Write(state.GetBuffer(), 0, (int)state.Length);
+        }
+
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        var temporary = Path.Combine(directory, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
+        try
+        {
+            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            using (var writer = new BinaryWriter(file))
+            {
+                writer.Write(Magic);
+                writer.Write(Version);
+                writer.Write(content.Length);
+                writer.Write(SHA256.HashData(content.GetBuffer().AsSpan(0, (int)content.Length)));
+                writer.Write(content.GetBuffer(), 0, (int)content.Length);
+                writer.Flush();
+                BeforeCommit?.Invoke(content.Length);
+                file.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temporary))
+            {
+                File.Delete(temporary);
+            }
+        }
+    }
+
+    /// <summary>Reads only the header of a checkpoint.</summary>
+    /// <param name="path">The checkpoint file.</param>
+    /// <exception cref="InvalidDataException">The file is not a whole UNetDsl checkpoint; the message says why.</exception>
+    public static CheckpointInfo ReadInfo(string path)
+    {
+        using var reader = new BinaryReader(new MemoryStream(ReadContent(path)));
+        return JsonSerializer.Deserialize<CheckpointInfo>(reader.ReadString()) ?? throw new InvalidDataException($"Checkpoint '{path}' has an empty header.");
+    }
+
+    /// <summary>Loads weights (and optimiser state) into a network of the same architecture.</summary>
+    /// <param name="path">The checkpoint file.</param>
+    /// <param name="model">The network to load into.</param>
+    /// <param name="optimizer">Its optimiser, or null to skip the optimiser state.</param>
+    /// <exception cref="InvalidDataException">The file is not a whole checkpoint, or belongs to another architecture.</exception>
+    public static CheckpointInfo Load(string path, nn.Module model, OptimizerHelper? optimizer = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using var reader = new BinaryReader(new MemoryStream(ReadContent(path)));
+        var info = JsonSerializer.Deserialize<CheckpointInfo>(reader.ReadString()) ?? throw new InvalidDataException($"Checkpoint '{path}' has an empty header.");
+        var parameters = model.parameters().Sum(p => p.numel());
+        if (info.ParameterCount != parameters)
+        {
+            throw new InvalidDataException(
+                $"Checkpoint '{path}' holds {info.Architecture} with {info.ParameterCount:N0} parameters; the network to load into has {parameters:N0}. Load it into a {info.Architecture}.");
+        }
+
+        var weights = reader.ReadBytes(checked((int)reader.ReadInt64()));
+        using (var weightReader = new BinaryReader(new MemoryStream(weights)))
+        {
+            model.load(weightReader);
+        }
+
+        var state = reader.ReadBytes(checked((int)reader.ReadInt64()));
+        if (optimizer is not null && state.Length > 0)
+        {
+            using var stateReader = new BinaryReader(new MemoryStream(state));
+            optimizer.load_state_dict(stateReader);
+        }
+
+        return info;
+    }
+
+    private static byte[] ReadContent(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new InvalidDataException($"Checkpoint '{path}' does not exist.");
+        }
+
+        using var reader = new BinaryReader(File.OpenRead(path));
+        try
+        {
+            var magic = reader.ReadString();
+            if (magic != Magic)
+            {
+                throw new InvalidDataException($"'{path}' is not a UNetDsl checkpoint (it does not start with {Magic}).");
+            }
+
+            var version = reader.ReadInt32();
+            if (version != Version)
+            {
+                throw new InvalidDataException($"Checkpoint '{path}' has format version {version}; this UNetDsl reads version {Version}.");
+            }
+
+            var length = reader.ReadInt64();
+            var hash = reader.ReadBytes(32);
+            var content = reader.ReadBytes(checked((int)length));
+            if (content.Length != length)
+            {
+                throw new InvalidDataException($"Checkpoint '{path}' is truncated: {content.Length:N0} of {length:N0} bytes.");
+            }
+
+            if (!SHA256.HashData(content).AsSpan().SequenceEqual(hash))
+            {
+                throw new InvalidDataException($"Checkpoint '{path}' is corrupt: its content does not match its SHA-256.");
+            }
+
+            return content;
+        }
+        catch (EndOfStreamException)
+        {
+            throw new InvalidDataException($"Checkpoint '{path}' is truncated: it ends inside its header.");
+        }
+        catch (Exception exception) when (exception is ArgumentOutOfRangeException or FormatException or OverflowException)
+        {
+            throw new InvalidDataException($"'{path}' is not a UNetDsl checkpoint: {exception.Message}", exception);
+        }
+    }
+}
