@@ -12,8 +12,8 @@ namespace UNetDsl.Data;
 public sealed record GrayImage(float[] Pixels, int Width, int Height);
 
 /// <summary>
-/// Reads and writes 8- and 16-bit grayscale PNG and TIFF (and whatever else ImageSharp reads), and colour PNGs for
-/// overlays. Read values are scaled to [0, 1]; label images keep their integer values.
+/// Reads and writes 8- and 16-bit grayscale PNG (ImageSharp) and TIFF (LibTiff.NET), reads whatever else ImageSharp
+/// reads, and writes colour PNGs for overlays. Read values are scaled to [0, 1]; label images keep their integer values.
 /// </summary>
 public static class ImageIO
 {
@@ -22,6 +22,13 @@ public static class ImageIO
     /// <exception cref="InvalidDataException">The file is missing or not an image ImageSharp can read; the message names it.</exception>
     public static GrayImage ReadGray(string path)
     {
+        if (IsTiff(path) && File.Exists(path))
+        {
+            var (values, width, height, bits) = TiffIO.Read(path);
+            var scale = bits == 16 ? 65535f : 255f;
+            return new GrayImage(Array.ConvertAll(values, v => v / scale), width, height);
+        }
+
         using var image = Load(path);
         var pixels = new float[image.Width * image.Height];
         for (var y = 0; y < image.Height; y++)
@@ -40,6 +47,12 @@ public static class ImageIO
     /// <exception cref="InvalidDataException">The file is missing or not an image ImageSharp can read.</exception>
     public static (int[] Labels, int Width, int Height) ReadLabels(string path)
     {
+        if (IsTiff(path) && File.Exists(path))
+        {
+            var (values, width, height, _) = TiffIO.Read(path);
+            return (Array.ConvertAll(values, v => (int)v), width, height);
+        }
+
         using var image = Load(path);
         var info = Image.Identify(path);
         var sixteenBit = info.PixelType.BitsPerPixel >= 16 && info.PixelType.BitsPerPixel < 24;
@@ -62,6 +75,12 @@ public static class ImageIO
     public static void WriteGray8(string path, GrayImage image)
     {
         ArgumentNullException.ThrowIfNull(image);
+        if (IsTiff(path))
+        {
+            WriteTiff(path, image, 8);
+            return;
+        }
+
         using var output = new Image<L8>(image.Width, image.Height);
         for (var y = 0; y < image.Height; y++)
         {
@@ -80,6 +99,12 @@ public static class ImageIO
     public static void WriteGray16(string path, GrayImage image)
     {
         ArgumentNullException.ThrowIfNull(image);
+        if (IsTiff(path))
+        {
+            WriteTiff(path, image, 16);
+            return;
+        }
+
         using var output = new Image<L16>(image.Width, image.Height);
         for (var y = 0; y < image.Height; y++)
         {
@@ -113,6 +138,19 @@ public static class ImageIO
         Save(output, path);
     }
 
+    private static bool IsTiff(string path) => Path.GetExtension(path).ToLowerInvariant() is ".tif" or ".tiff";
+
+    private static void WriteTiff(string path, GrayImage image, int bits)
+    {
+        var max = bits == 16 ? 65535f : 255f;
+        var values = Array.ConvertAll(image.Pixels, p => (ushort)Math.Clamp(MathF.Round(p * max), 0, max));
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        var temporary = Path.Combine(directory, "." + Path.GetFileName(path) + ".tmp");
+        TiffIO.Write(temporary, values, image.Width, image.Height, bits);
+        File.Move(temporary, path, overwrite: true);
+    }
+
     private static Image<L16> Load(string path)
     {
         if (!File.Exists(path))
@@ -137,17 +175,10 @@ public static class ImageIO
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(directory);
         var temporary = Path.Combine(directory, "." + Path.GetFileName(path) + ".tmp");
-        var extension = Path.GetExtension(path).ToLowerInvariant();
         using (var stream = File.Create(temporary))
         {
-            if (extension is ".tif" or ".tiff")
-            {
-                image.SaveAsTiff(stream);
-            }
-            else
-            {
-                image.SaveAsPng(stream);
-            }
+            image.SaveAsPng(stream);
+
         }
 
         File.Move(temporary, path, overwrite: true);

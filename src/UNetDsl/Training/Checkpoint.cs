@@ -72,7 +72,7 @@ public static class Checkpoint
             using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             using (var writer = new BinaryWriter(file))
             {
-                writer.Write(Magic);
+                writer.Write(System.Text.Encoding.ASCII.GetBytes(Magic));
                 writer.Write(Version);
                 writer.Write(content.Length);
                 writer.Write(SHA256.HashData(content.GetBuffer().AsSpan(0, (int)content.Length)));
@@ -145,7 +145,7 @@ public static class Checkpoint
         using var reader = new BinaryReader(File.OpenRead(path));
         try
         {
-            var magic = reader.ReadString();
+            var magic = System.Text.Encoding.ASCII.GetString(reader.ReadBytes(Magic.Length));
             if (magic != Magic)
             {
                 throw new InvalidDataException($"'{path}' is not a UNetDsl checkpoint (it does not start with {Magic}).");

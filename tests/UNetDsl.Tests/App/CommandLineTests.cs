@@ -1,0 +1,120 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text;
+using UNetDsl.Data;
+using Xunit;
+
+namespace UNetDsl.Tests.App;
+
+/// <summary>The unet app as a user runs it: a separate process, its exit code and its one-line errors.</summary>
+public sealed class CommandLineTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("unetdsl-app-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private static (int ExitCode, string Output) Unet(params string[] arguments)
+    {
+        var app = Path.Combine(AppContext.BaseDirectory, "unet.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(app);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = new StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(5)), "unet did not finish");
+        process.WaitForExit();
+        return (process.ExitCode, output.ToString());
+    }
+
+    [Fact]
+    public void Missing_data_folder_is_one_clear_error()
+    {
+        var (code, output) = Unet("train", "--data", Path.Combine(_folder, "nowhere"), "--out", Path.Combine(_folder, "run"));
+
+        Assert.Equal(2, code);
+        Assert.Contains("error: Data folder", output, StringComparison.Ordinal);
+        Assert.Contains("does not exist", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Image_without_label_fails_and_keeps_the_last_checkpoint()
+    {
+        var data = Path.Combine(_folder, "data");
+        Directory.CreateDirectory(Path.Combine(data, "images"));
+        Directory.CreateDirectory(Path.Combine(data, "labels"));
+        ImageIO.WriteGray8(Path.Combine(data, "images", "07.png"), new GrayImage(new float[64 * 64], 64, 64));
+        var run = Path.Combine(_folder, "run");
+        Directory.CreateDirectory(run);
+        var checkpoint = Path.Combine(run, "checkpoint.unet");
+        File.WriteAllText(checkpoint, "the last good checkpoint");
+
+        var (code, output) = Unet("train", "--data", data, "--out", run);
+
+        Assert.Equal(2, code);
+        Assert.Contains("07.png' has no label", output, StringComparison.Ordinal);
+        Assert.Equal("the last good checkpoint", File.ReadAllText(checkpoint));
+    }
+
+    [Fact]
+    public void Unreadable_checkpoint_and_unknown_architecture_are_clear_errors()
+    {
+        var foreign = Path.Combine(_folder, "foreign.unet");
+        File.WriteAllText(foreign, "not a checkpoint");
+
+        var (code, output) = Unet("predict", "--model", foreign, "--input", foreign);
+        Assert.Equal(2, code);
+        Assert.Contains("is not a UNetDsl checkpoint", output, StringComparison.Ordinal);
+
+        (code, output) = Unet("summary", "--arch", "huge");
+        Assert.Equal(2, code);
+        Assert.Contains("Unknown architecture 'huge'. Known: small, paper, attention.", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Train_predict_and_evaluate_end_to_end_write_their_pictures()
+    {
+        var run = Path.Combine(_folder, "run");
+        var (code, output) = Unet("train", "--minutes", "0.1", "--steps-per-epoch", "5", "--validation", "2", "--out", run);
+        Assert.True(code == 0, output);
+        Assert.Contains("Metrics on 2 held-out image(s)", output, StringComparison.Ordinal);
+
+        var pictures = Path.Combine(run, "pictures");
+        foreach (var picture in new[] { "weight-map.png", "augmentation-preview.png", "loss-curve.png" })
+        {
+            Assert.True(File.Exists(Path.Combine(pictures, picture)), picture + " is missing");
+        }
+
+        Assert.Contains(Directory.GetFiles(pictures), f => f.EndsWith("-overlay.png", StringComparison.Ordinal));
+        Assert.Contains(Directory.GetFiles(pictures), f => f.EndsWith("-prediction.png", StringComparison.Ordinal));
+        Assert.Contains(Directory.GetFiles(pictures), f => f.EndsWith("-input.png", StringComparison.Ordinal));
+
+        // Segment an image of another size than the training images, with the checkpoint just written.
+        var sample = SyntheticCells.Generate(77, 150, 110);
+        var image = Path.Combine(_folder, "cells.png");
+        ImageIO.WriteGray8(image, sample.Image);
+        (code, output) = Unet("predict", "--model", Path.Combine(run, "checkpoint.unet"), "--input", image, "--out", Path.Combine(_folder, "predicted"));
+        Assert.True(code == 0, output);
+        Assert.Contains("150x110", output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(_folder, "predicted", "cells-overlay.png")));
+
+        var data = Path.Combine(_folder, "labelled");
+        Directory.CreateDirectory(Path.Combine(data, "images"));
+        Directory.CreateDirectory(Path.Combine(data, "labels"));
+        ImageIO.WriteGray8(Path.Combine(data, "images", "a.png"), sample.Image);
+        ImageIO.WriteGray8(Path.Combine(data, "labels", "a.png"), new GrayImage(sample.Instances.Select(l => l > 0 ? 1f : 0f).ToArray(), 150, 110));
+        (code, output) = Unet("evaluate", "--model", Path.Combine(run, "checkpoint.unet"), "--data", data);
+        Assert.True(code == 0, output);
+        Assert.Contains("Rand error", output, StringComparison.Ordinal);
+    }
+}
