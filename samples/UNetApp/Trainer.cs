@@ -96,8 +96,9 @@ public static class Trainer
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(context =>
             {
-                var total = context.AddTask("training", maxValue: options.Epochs * options.StepsPerEpoch);
-                total.Increment(startEpoch * options.StepsPerEpoch);
+                // Progress is whichever runs out first: the epochs or the time budget.
+                var total = context.AddTask("training", maxValue: 1000);
+                var plannedSteps = (double)options.Epochs * options.StepsPerEpoch;
                 for (; epoch < options.Epochs; epoch++)
                 {
                     var epochLoss = 0.0;
@@ -122,7 +123,7 @@ public static class Trainer
                         stepLosses.Add(loss);
                         curveSteps.Add(step);
                         curveLosses.Add(smoothed);
-                        total.Increment(1);
+                        total.Value = 1000 * Math.Min(1, Math.Max((epoch * options.StepsPerEpoch + s + 1) / plannedSteps, stopwatch.Elapsed / budget));
                         total.Description = string.Create(CultureInfo.InvariantCulture,
                             $"epoch {epoch + 1}/{options.Epochs}  loss {smoothed:0.000}  {(s + 1) / clock.Elapsed.TotalSeconds:0.0} steps/s");
                     }
