@@ -153,13 +153,7 @@ static void Measure(int inferenceRuns, int trainRuns, int threads)
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  training step {i}: {watch.Elapsed.TotalSeconds:0.000} s"));
     }
 
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {Median(inference)} {Median(train)} {PeakRssMiB()}"));
-}
-
-static double Median(List<double> values)
-{
-    var sorted = values.OrderBy(v => v).ToList();
-    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {TwinBenchmark.Median(inference)} {TwinBenchmark.Median(train)} {PeakRssMiB()}"));
 }
 
 static double PeakRssMiB()

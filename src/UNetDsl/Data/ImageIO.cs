@@ -81,16 +81,7 @@ public static class ImageIO
             return;
         }
 
-        using var output = new Image<L8>(image.Width, image.Height);
-        for (var y = 0; y < image.Height; y++)
-        {
-            for (var x = 0; x < image.Width; x++)
-            {
-                output[x, y] = new L8((byte)Math.Clamp(MathF.Round(image.Pixels[(y * image.Width) + x] * 255f), 0, 255));
-            }
-        }
-
-        Save(output, path);
+        SavePng(path, image, v => new L8((byte)Math.Clamp(MathF.Round(v * 255f), 0, 255)));
     }
 
     /// <summary>Writes values in [0, 1] as a 16-bit grayscale PNG or TIFF (by extension), atomically.</summary>
@@ -105,16 +96,7 @@ public static class ImageIO
             return;
         }
 
-        using var output = new Image<L16>(image.Width, image.Height);
-        for (var y = 0; y < image.Height; y++)
-        {
-            for (var x = 0; x < image.Width; x++)
-            {
-                output[x, y] = new L16((ushort)Math.Clamp(MathF.Round(image.Pixels[(y * image.Width) + x] * 65535f), 0, 65535));
-            }
-        }
-
-        Save(output, path);
+        SavePng(path, image, v => new L16((ushort)Math.Clamp(MathF.Round(v * 65535f), 0, 65535)));
     }
 
     /// <summary>Writes an RGB image (row-major, 3 bytes per pixel) as PNG, atomically.</summary>
@@ -132,6 +114,21 @@ public static class ImageIO
             {
                 var i = 3 * ((y * width) + x);
                 output[x, y] = new Rgb24(rgb[i], rgb[i + 1], rgb[i + 2]);
+            }
+        }
+
+        Save(output, path);
+    }
+
+    private static void SavePng<TPixel>(string path, GrayImage image, Func<float, TPixel> pixel)
+        where TPixel : unmanaged, IPixel<TPixel>
+    {
+        using var output = new Image<TPixel>(image.Width, image.Height);
+        for (var y = 0; y < image.Height; y++)
+        {
+            for (var x = 0; x < image.Width; x++)
+            {
+                output[x, y] = pixel(image.Pixels[(y * image.Width) + x]);
             }
         }
 
