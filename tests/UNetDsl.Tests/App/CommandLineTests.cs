@@ -117,4 +117,43 @@ public sealed class CommandLineTests : IDisposable
         Assert.True(code == 0, output);
         Assert.Contains("Rand error", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Killing_training_at_any_moment_leaves_a_loadable_checkpoint()
+    {
+        // One step per epoch: a checkpoint is written every few tens of milliseconds, so SIGKILLs land during writes.
+        var run = Path.Combine(_folder, "killed");
+        var app = Path.Combine(AppContext.BaseDirectory, "unet.dll");
+        var random = new Random(5);
+        var loaded = 0;
+        for (var attempt = 0; attempt < 4; attempt++)
+        {
+            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var argument in new[] { app, "train", "--minutes", "1", "--steps-per-epoch", "1", "--validation", "0", "--batch", "1", "--out", run, "--resume" })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using var process = Process.Start(start)!;
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            var checkpoint = Path.Combine(run, "checkpoint.unet");
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!File.Exists(checkpoint) && DateTime.UtcNow < deadline)
+            {
+                System.Threading.Thread.Sleep(20);
+            }
+
+            System.Threading.Thread.Sleep(random.Next(100, 1500));
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+
+            using var model = new UNetApp.SmallUNet();
+            var info = UNetDsl.Training.Checkpoint.Load(checkpoint, model);
+            Assert.Equal("SmallUNet", info.Architecture);
+            loaded++;
+        }
+
+        Assert.Equal(4, loaded);
+    }
 }
