@@ -28,18 +28,19 @@ var optimizer = new Option<string>("--optimizer") { Description = "adam, or sgd 
 var validation = new Option<int>("--validation") { Description = "Images held out for validation (the last ones).", DefaultValueFactory = _ => 6 };
 var seed = new Option<int>("--seed") { Description = "Seed of data, initialisation and augmentation.", DefaultValueFactory = _ => 1 };
 var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out." };
+var schedule = new Option<UNetDsl.Training.ScheduleKind>("--schedule") { Description = "Learning-rate schedule over the run: Constant, Step, Polynomial (nnU-Net's), Cosine.", DefaultValueFactory = _ => UNetDsl.Training.ScheduleKind.Polynomial };
 var model = new Option<string>("--model") { Description = "A checkpoint written by train.", DefaultValueFactory = _ => Path.Combine("runs", "train", Trainer.CheckpointName) };
 var input = new Option<string>("--input") { Description = "An image, or a folder of images.", Required = true };
 var labelled = new Option<string>("--data") { Description = "Folder with images/ and labels/.", Required = true };
 
 var train = new Command("train", "Train on labelled images (default: synthetic cells) and write a checkpoint and pictures.")
 {
-    architecture, data, output, minutes, epochs, steps, batch, rate, optimizer, validation, seed, resume,
+    architecture, data, output, minutes, epochs, steps, batch, rate, optimizer, validation, seed, resume, schedule,
 };
 train.SetAction(result => Guard(() => Trainer.Run(new TrainOptions(
     result.GetValue(data), result.GetValue(architecture)!, result.GetValue(minutes), result.GetValue(epochs), result.GetValue(steps),
     result.GetValue(batch), result.GetValue(rate), result.GetValue(optimizer)!, result.GetValue(validation), result.GetValue(output)!,
-    result.GetValue(seed), result.GetValue(resume)))));
+    result.GetValue(seed), result.GetValue(resume), result.GetValue(schedule)))));
 
 var predictOutput = new Option<string>("--out") { Description = "Folder for the masks and overlays.", DefaultValueFactory = _ => Path.Combine("runs", "predict") };
 var predict = new Command("predict", "Segment an image or a folder of images of any size (overlap-tile).") { model, input, predictOutput };

@@ -29,7 +29,8 @@ public sealed record TrainOptions(
     int Validation,
     string Output,
     int Seed,
-    bool Resume);
+    bool Resume,
+    ScheduleKind Schedule = ScheduleKind.Polynomial);
 
 /// <summary>Trains as the U-Net paper does: overlap tiles, elastic deformation, weighted cross-entropy (+ Dice).</summary>
 public static class Trainer
@@ -87,6 +88,7 @@ public static class Trainer
         var curveIoU = new List<double>();
         var smoothed = double.NaN;
         var budget = TimeSpan.FromMinutes(options.Minutes);
+        var schedule = new LearningRateSchedule(options.Schedule, options.LearningRate);
         var stopReason = "the epochs are done";
         var epoch = startEpoch;
         var validationSeconds = 0.0;
@@ -111,6 +113,8 @@ public static class Trainer
                             return;
                         }
 
+                        var progress = Math.Min(1, Math.Max((epoch * options.StepsPerEpoch + s) / plannedSteps, stopwatch.Elapsed / budget));
+                        schedule.Apply(optimizer, progress);
                         var loss = Step(model, optimizer, prepared, deformation, random, options.BatchSize, inputTile, outputTile);
                         if (double.IsNaN(loss) || double.IsInfinity(loss))
                         {

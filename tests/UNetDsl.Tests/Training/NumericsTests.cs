@@ -173,3 +173,30 @@ public class NumericsTests
         Assert.Equal(0f, parameters["head.bias"].abs().sum().item<float>());
     }
 }
+
+public class LearningRateScheduleTests
+{
+    [Theory]
+    [InlineData(UNetDsl.Training.ScheduleKind.Constant, 0.5, 0.01)]
+    [InlineData(UNetDsl.Training.ScheduleKind.Step, 0.6, 0.001)]
+    [InlineData(UNetDsl.Training.ScheduleKind.Step, 0.8, 0.0001)]
+    [InlineData(UNetDsl.Training.ScheduleKind.Cosine, 0.5, 0.005)]
+    [InlineData(UNetDsl.Training.ScheduleKind.Cosine, 1.0, 0.0)]
+    public void Rates_follow_the_schedule(UNetDsl.Training.ScheduleKind kind, double progress, double expected)
+    {
+        Assert.Equal(expected, new UNetDsl.Training.LearningRateSchedule(kind, 0.01).RateAt(progress), 10);
+    }
+
+    [Fact]
+    public void Polynomial_decay_is_nnunets_and_is_applied_to_the_optimizer()
+    {
+        var schedule = new UNetDsl.Training.LearningRateSchedule(UNetDsl.Training.ScheduleKind.Polynomial, 0.01);
+        using var model = new TileNet();
+        using var optimizer = TorchSharp.torch.optim.SGD(model.parameters(), 0.01, momentum: 0.99);
+
+        var rate = schedule.Apply(optimizer, 0.5);
+
+        Assert.Equal(0.01 * System.Math.Pow(0.5, 0.9), rate, 12);
+        Assert.All(optimizer.ParamGroups, group => Assert.Equal(rate, group.LearningRate, 12));
+    }
+}
