@@ -156,4 +156,20 @@ public sealed class CommandLineTests : IDisposable
 
         Assert.Equal(4, loaded);
     }
+
+    [Fact]
+    public void A_diverging_loss_stops_training_and_keeps_the_last_good_checkpoint()
+    {
+        var run = Path.Combine(_folder, "diverged");
+        Directory.CreateDirectory(run);
+        var checkpoint = Path.Combine(run, "checkpoint.unet");
+        File.WriteAllText(checkpoint, "the last good checkpoint");
+
+        var (code, output) = Unet("train", "--lr", "1e12", "--schedule", "Constant", "--minutes", "1", "--steps-per-epoch", "1000", "--validation", "1", "--out", run);
+
+        Assert.Equal(3, code);
+        Assert.Contains("error: The loss became", output, StringComparison.Ordinal);
+        Assert.Contains("Lower --lr", output, StringComparison.Ordinal);
+        Assert.Equal("the last good checkpoint", File.ReadAllText(checkpoint));
+    }
 }
