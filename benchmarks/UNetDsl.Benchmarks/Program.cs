@@ -13,6 +13,7 @@ using static TorchSharp.torch;
 // settings are process-wide and GLIBC_TUNABLES is read at process start.
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- allocator [--inference N] [--train N]
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- twin [--3d] [--inference N] [--train N]
+//   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- weightmap
 //   (internal) ... -- measure --inference N --train N
 var command = args.FirstOrDefault() ?? "allocator";
 int Option(string name, int fallback)
@@ -32,12 +33,15 @@ switch (command)
         return 0;
     case "allocator":
         return CompareAllocators(inferenceRuns, trainRuns, threads);
+    case "weightmap":
+        WeightMapBenchmark();
+        return 0;
     case "twin":
         torch.set_num_threads(threads);
         TwinBenchmark.Run(inferenceRuns, trainRuns, args.Contains("--3d"));
         return 0;
     default:
-        Console.Error.WriteLine($"Unknown command '{command}'. Commands: allocator, twin [--3d], measure.");
+        Console.Error.WriteLine($"Unknown command '{command}'. Commands: allocator, twin [--3d], weightmap, measure.");
         return 2;
 }
 
@@ -154,6 +158,25 @@ static void Measure(int inferenceRuns, int trainRuns, int threads)
     }
 
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {TwinBenchmark.Median(inference)} {TwinBenchmark.Median(train)} {PeakRssMiB()}"));
+}
+
+static void WeightMapBenchmark()
+{
+    // A 512x512 image with several hundred touching cells, the size of an ISBI 2012 slice.
+    var sample = UNetDsl.Data.SyntheticCells.Generate(3, 512, 512, meanCellDiameter: 22);
+    var cells = sample.Instances.Where(l => l > 0).Distinct().Count();
+    var times = new List<double>();
+    for (var i = 0; i < 8; i++)
+    {
+        var watch = Stopwatch.StartNew();
+        UNetDsl.Training.WeightMap.Compute(sample.Instances, 512, 512);
+        if (i > 0)
+        {
+            times.Add(watch.Elapsed.TotalMilliseconds);
+        }
+    }
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"weight map, 512x512, {cells} cells: median {TwinBenchmark.Median(times):0.0} ms of {times.Count} runs (min {times.Min():0.0}, max {times.Max():0.0})"));
 }
 
 static double PeakRssMiB()
