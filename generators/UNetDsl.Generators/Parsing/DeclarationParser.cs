@@ -244,8 +244,8 @@ internal static class DeclarationParser
         private bool Readable(AttributeData attribute, string path)
         {
             var broken = attribute.AttributeConstructor is null
-                || attribute.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error)
-                || attribute.NamedArguments.Any(a => a.Value.Kind == TypedConstantKind.Error);
+                || attribute.ConstructorArguments.Any(Broken)
+                || attribute.NamedArguments.Any(a => Broken(a.Value));
             if (broken)
             {
                 Report(DiagnosticDescriptors.InvalidArgument, Find(path), "An argument of " + Display(path), "this attribute", "every argument must be a constant of the parameter's type");
@@ -253,6 +253,11 @@ internal static class DeclarationParser
 
             return !broken;
         }
+
+        // An argument that is not a constant binds as an error constant, inside a params array too.
+        private static bool Broken(TypedConstant constant) =>
+            constant.Kind == TypedConstantKind.Error
+            || (constant.Kind == TypedConstantKind.Array && !constant.IsNull && constant.Values.Any(Broken));
 
         private static string Display(string path) => path is ArgumentPath.UNet or ArgumentPath.Bottleneck or ArgumentPath.Conditioning ? "[" + path + "]" : "[" + path.Replace("[", "(").Replace("]", ")") + "]";
 
