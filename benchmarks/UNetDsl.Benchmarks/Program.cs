@@ -34,6 +34,10 @@ switch (command)
         return 0;
     case "allocator":
         return CompareAllocators(inferenceRuns, trainRuns, threads);
+    case "inference":
+        torch.set_num_threads(threads);
+        PaperInference(inferenceRuns);
+        return 0;
     case "tiles":
         torch.set_num_threads(threads);
         TileThroughput();
@@ -46,7 +50,7 @@ switch (command)
         TwinBenchmark.Run(inferenceRuns, trainRuns, args.Contains("--3d"));
         return 0;
     default:
-        Console.Error.WriteLine($"Unknown command '{command}'. Commands: allocator, twin [--3d], tiles, weightmap, measure.");
+        Console.Error.WriteLine($"Unknown command '{command}'. Commands: allocator, twin [--3d], inference, tiles, weightmap, measure.");
         return 2;
 }
 
@@ -163,6 +167,31 @@ static void Measure(int inferenceRuns, int trainRuns, int threads)
     }
 
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {TwinBenchmark.Median(inference)} {TwinBenchmark.Median(train)} {PeakRssMiB()}"));
+}
+
+static void PaperInference(int runs)
+{
+    // The generated paper network's inference path, for benchmarks/python/compare.sh: prints "MEDIAN seconds".
+    torch.manual_seed(0);
+    using var model = new PaperNet();
+    model.PrepareForInference();
+    using var input = torch.randn(PaperNet.InputShape(1));
+    var times = new List<double>();
+    for (var i = 0; i <= runs; i++)
+    {
+        var watch = Stopwatch.StartNew();
+        using (var scope = torch.NewDisposeScope())
+        {
+            model.Predict(input);
+        }
+
+        if (i > 0)
+        {
+            times.Add(watch.Elapsed.TotalSeconds);
+        }
+    }
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"MEDIAN {TwinBenchmark.Median(times):0.000}"));
 }
 
 static void TileThroughput()

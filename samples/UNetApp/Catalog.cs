@@ -23,9 +23,10 @@ public static class Catalog
     /// <param name="name">An architecture name, or a generated class name read from a checkpoint.</param>
     public static nn.Module<Tensor, Tensor> Create(string name) => Find(name).Create();
 
-    /// <summary>The summary table of <paramref name="name"/>.</summary>
+    /// <summary>The summary table of <paramref name="name"/>; also knows <c>cicek3d</c>, the 3D U-Net (summary only: the app trains 2D networks).</summary>
     /// <param name="name">An architecture name.</param>
-    public static string Summary(string name) => Find(name).Summary();
+    public static string Summary(string name) =>
+        string.Equals(name, "cicek3d", StringComparison.OrdinalIgnoreCase) ? Cicek3DUNet.Summary() : Find(name).Summary();
 
     /// <summary>The architecture name of a generated class name (as checkpoints record it).</summary>
     /// <param name="className">E.g. SmallUNet.</param>

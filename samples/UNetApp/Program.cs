@@ -49,10 +49,11 @@ predict.SetAction(result => Guard(() => Predict(result.GetValue(model)!, result.
 var evaluate = new Command("evaluate", "Print pixel error, foreground IoU and Dice, and the Rand error against labels.") { model, labelled };
 evaluate.SetAction(result => Guard(() => Evaluate(result.GetValue(model)!, result.GetValue(labelled)!)));
 
-var summary = new Command("summary", "Print an architecture's layers, shapes and parameters.") { architecture };
+var summaryArchitecture = new Option<string>("--arch") { Description = "Architecture: " + string.Join(", ", Catalog.Names) + ", or cicek3d (the 3D U-Net).", DefaultValueFactory = _ => "paper" };
+var summary = new Command("summary", "Print an architecture's layers, shapes and parameters.") { summaryArchitecture };
 summary.SetAction(result => Guard(() =>
 {
-    Console.WriteLine(Catalog.Summary(result.GetValue(architecture)!));
+    Console.WriteLine(Catalog.Summary(result.GetValue(summaryArchitecture)!));
     return 0;
 }));
 
