@@ -10,33 +10,6 @@ namespace UNetDsl.Tests.Training;
 public class NumericsTests
 {
     [Fact]
-    public void Distance_transform_equals_brute_force()
-    {
-        var random = new Random(3);
-        for (var trial = 0; trial < 20; trial++)
-        {
-            var (w, h) = (random.Next(1, 30), random.Next(1, 30));
-            var mask = Enumerable.Range(0, w * h).Select(_ => random.NextDouble() < 0.1).ToArray();
-            var fast = DistanceTransform.SquaredDistances(mask, w, h);
-            for (var i = 0; i < mask.Length; i++)
-            {
-                var best = DistanceTransform.Infinity;
-                for (var j = 0; j < mask.Length; j++)
-                {
-                    if (mask[j])
-                    {
-                        var dx = (i % w) - (j % w);
-                        var dy = (i / w) - (j / w);
-                        best = Math.Min(best, (dx * dx) + (dy * dy));
-                    }
-                }
-
-                Assert.Equal(best, fast[i]);
-            }
-        }
-    }
-
-    [Fact]
     public void Weight_map_of_two_cells_matches_the_formula_by_hand()
     {
         // One row: cell 1 on x = 0..3, background x = 4..6, cell 2 on x = 7..10.
