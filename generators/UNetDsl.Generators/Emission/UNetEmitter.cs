@@ -437,7 +437,16 @@ internal static class UNetEmitter
         {
             var n = level.Number;
             var pool = net.UniformPooling ? "pool" : "pool" + n;
-            w.Line("var skip" + n + " = enc" + n + ".call(" + (n == 1 ? "input" : "x") + time + "); " + Shape("enc" + n));
+            var levelInput = n == 1 && !net.Levels[0].Checkpoint ? "input" : "x";
+            if (level.Checkpoint)
+            {
+                // This level and everything below it become one recomputed segment; the lambda's x shadows the outer one.
+                w.Line("x = global::UNetDsl.Layers.ActivationCheckpoint.Run(" + (n == 1 ? "input" : "x") + ", x =>");
+                w.Line("{");
+                w.Indent();
+            }
+
+            w.Line("var skip" + n + " = enc" + n + ".call(" + levelInput + time + "); " + Shape("enc" + n));
             Attention(conditioning?.AttentionAt(n) == true, "attn_enc" + n, "skip" + n);
             if (n > 1)
             {
@@ -509,6 +518,12 @@ internal static class UNetEmitter
                 w.Line("heads[" + System.Array.IndexOf(supervised, level) + "] = head" + n + ".call(x); " + Shape("head" + n));
                 w.Close();
                 w.Line();
+            }
+
+            if (level.Checkpoint)
+            {
+                w.Line("return x;");
+                w.Close(");");
             }
         }
 

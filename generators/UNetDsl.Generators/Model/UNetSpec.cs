@@ -60,7 +60,8 @@ internal sealed record LevelSpec(
     SkipJoin Skip,
     int SkipFrom,
     int GateChannels,
-    bool DeepSupervision);
+    bool DeepSupervision,
+    bool Checkpoint = false);
 
 /// <summary>The deepest level as declared.</summary>
 /// <remarks>Immutable and value-equal, as <see cref="UNetSpec"/>. Zero means "not set: use the default".</remarks>

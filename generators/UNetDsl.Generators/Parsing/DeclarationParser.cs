@@ -193,7 +193,8 @@ internal static class DeclarationParser
             (SkipJoin)Named(level, "Skip", (int)SkipJoin.Concat),
             Named(level, "SkipFrom", 0),
             Named(level, "GateChannels", 0),
-            Named(level, "DeepSupervision", 0) != 0);
+            Named(level, "DeepSupervision", 0) != 0,
+            Named(level, "Checkpoint", 0) != 0);
 
         private void CheckForm(TypeDeclarationSyntax declaration)
         {

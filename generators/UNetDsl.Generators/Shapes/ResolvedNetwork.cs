@@ -31,7 +31,8 @@ internal sealed record ResolvedLevel(
     int SkipChannels,
     int GateChannels,
     ConvStack Decoder,
-    bool DeepSupervision)
+    bool DeepSupervision,
+    bool Checkpoint = false)
 {
     /// <summary>True when the skip is concatenated (plainly or after its attention gate).</summary>
     public bool Concatenates => Skip is SkipJoin.Concat or SkipJoin.AttentionGate;
@@ -100,7 +101,7 @@ internal sealed record ResolvedNetwork(
             var gateChannels = level.Skip == SkipJoin.AttentionGate ? (level.GateChannels > 0 ? level.GateChannels : System.Math.Max(1, skipChannels / 2)) : 0;
             var pool = level.Pool.IsEmpty ? Uniform(2, spec.Dimensions) : level.Pool;
             var decoder = new ConvStack(joined, decoderChannels, encoders[i].Kernel, residual, time);
-            levels[i] = new ResolvedLevel(number, encoders[i], pool, below, upChannels, level.Skip, skipFrom, skipChannels, gateChannels, decoder, level.DeepSupervision);
+            levels[i] = new ResolvedLevel(number, encoders[i], pool, below, upChannels, level.Skip, skipFrom, skipChannels, gateChannels, decoder, level.DeepSupervision, level.Checkpoint);
             below = decoder.OutChannels;
         }
 

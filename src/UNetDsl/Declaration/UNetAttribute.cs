@@ -124,6 +124,15 @@ public sealed class LevelAttribute : Attribute
     /// must keep the spatial sizes compatible, which the compiler checks.
     /// </summary>
     public int SkipFrom { get; set; }
+
+    /// <summary>
+    /// Activation checkpointing: in training, keep only this level's input and recompute everything from this
+    /// level's encoder down to its decoder when backward reaches it, instead of holding those activations. Costs one
+    /// more forward pass of that part of the network; saves most of its activation memory. Checkpointed levels nest.
+    /// Not available with deep supervision inside the recomputed part, with skips that cross its boundary, or in a
+    /// conditional U-Net. Inference is unaffected.
+    /// </summary>
+    public bool Checkpoint { get; set; }
 }
 
 /// <summary>The deepest level: convolutions between the encoder and the decoder, with optional dropout.</summary>
