@@ -33,3 +33,36 @@ public partial class Cicek3DNet
 public partial class PaperBatchNormNet
 {
 }
+
+/// <summary>The paper's network with level 1 checkpointed: the whole U-Net below the input is recomputed in backward.</summary>
+[UNet(1, 2, Padding = ConvPadding.Valid, InputSize = new[] { 572, 572 })]
+[Level(64, Checkpoint = true)]
+[Level(128)]
+[Level(256)]
+[Level(512)]
+[Bottleneck(1024, Dropout = 0.5)]
+public partial class PaperNetCheckpoint1
+{
+}
+
+/// <summary>The paper's network with levels 1 and 2 checkpointed (nested segments).</summary>
+[UNet(1, 2, Padding = ConvPadding.Valid, InputSize = new[] { 572, 572 })]
+[Level(64, Checkpoint = true)]
+[Level(128, Checkpoint = true)]
+[Level(256)]
+[Level(512)]
+[Bottleneck(1024, Dropout = 0.5)]
+public partial class PaperNetCheckpoint12
+{
+}
+
+/// <summary>The paper's network with every level checkpointed.</summary>
+[UNet(1, 2, Padding = ConvPadding.Valid, InputSize = new[] { 572, 572 })]
+[Level(64, Checkpoint = true)]
+[Level(128, Checkpoint = true)]
+[Level(256, Checkpoint = true)]
+[Level(512, Checkpoint = true)]
+[Bottleneck(1024, Dropout = 0.5)]
+public partial class PaperNetCheckpointAll
+{
+}

@@ -15,7 +15,8 @@ using static TorchSharp.torch;
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- twin [--3d] [--inference N] [--train N]
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- weightmap
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- tiles
-//   (internal) ... -- measure --inference N --train N
+//   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- memory [--train N]
+//   (internal) ... -- measure --inference N --train N; memorystep --variant V --train N
 var command = args.FirstOrDefault() ?? "allocator";
 int Option(string name, int fallback)
 {
@@ -45,12 +46,17 @@ switch (command)
     case "weightmap":
         WeightMapBenchmark();
         return 0;
+    case "memory":
+        return CompareCheckpointing(trainRuns, threads);
+    case "memorystep":
+        MemoryStep(args[Array.IndexOf(args, "--variant") + 1], trainRuns, threads);
+        return 0;
     case "twin":
         torch.set_num_threads(threads);
         TwinBenchmark.Run(inferenceRuns, trainRuns, args.Contains("--3d"));
         return 0;
     default:
-        Console.Error.WriteLine($"Unknown command '{command}'. Commands: allocator, twin [--3d], inference, tiles, weightmap, measure.");
+        Console.Error.WriteLine($"Unknown command '{command}'. Commands: allocator, memory, twin [--3d], inference, tiles, weightmap, measure, memorystep.");
         return 2;
 }
 
@@ -66,35 +72,12 @@ static int CompareAllocators(int inferenceRuns, int trainRuns, int threads)
     foreach (var (name, description, environment) in modes)
     {
         Console.Error.WriteLine($"== {name}");
-        var start = new ProcessStartInfo(Environment.ProcessPath!)
+        var output = RunSelf(
+            new[] { "measure", "--inference", inferenceRuns.ToString(CultureInfo.InvariantCulture), "--train", trainRuns.ToString(CultureInfo.InvariantCulture), "--threads", threads.ToString(CultureInfo.InvariantCulture) },
+            environment);
+        if (output is null)
         {
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        // Started as "dotnet x.dll" the host needs the assembly path; as an apphost it does not.
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
-        {
-            start.ArgumentList.Add(Environment.GetCommandLineArgs()[0]);
-        }
-
-        foreach (var argument in new[] { "measure", "--inference", inferenceRuns.ToString(CultureInfo.InvariantCulture), "--train", trainRuns.ToString(CultureInfo.InvariantCulture), "--threads", threads.ToString(CultureInfo.InvariantCulture) })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment.Remove("UNETDSL_MALLOC");
-        start.Environment.Remove("GLIBC_TUNABLES");
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-
-        using var child = Process.Start(start)!;
-        var output = child.StandardOutput.ReadToEnd();
-        child.WaitForExit();
-        if (child.ExitCode != 0)
-        {
-            Console.Error.WriteLine($"measure failed in mode '{name}' (exit {child.ExitCode}).");
+            Console.Error.WriteLine($"measure failed in mode '{name}'.");
             return 1;
         }
 
@@ -261,5 +244,135 @@ static void WeightMapBenchmark()
 static double PeakRssMiB()
 {
     var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+    return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+}
+
+static string? RunSelf(IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
+{
+    // Allocator settings are process-wide and peak RSS is per process: each measurement gets a fresh process.
+    var start = new ProcessStartInfo(Environment.ProcessPath!)
+    {
+        RedirectStandardOutput = true,
+        UseShellExecute = false,
+    };
+    // Started as "dotnet x.dll" the host needs the assembly path; as an apphost it does not.
+    if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
+    {
+        start.ArgumentList.Add(Environment.GetCommandLineArgs()[0]);
+    }
+
+    foreach (var argument in arguments)
+    {
+        start.ArgumentList.Add(argument);
+    }
+
+    start.Environment.Remove("UNETDSL_MALLOC");
+    start.Environment.Remove("GLIBC_TUNABLES");
+    foreach (var (key, value) in environment)
+    {
+        start.Environment[key] = value;
+    }
+
+    using var child = Process.Start(start)!;
+    var output = child.StandardOutput.ReadToEnd();
+    child.WaitForExit();
+    return child.ExitCode == 0 ? output : null;
+}
+
+static int CompareCheckpointing(int trainRuns, int threads)
+{
+    var variants = new (string Name, string Levels)[]
+    {
+        ("plain", "none"),
+        ("checkpoint1", "1"),
+        ("checkpoint12", "1, 2"),
+        ("checkpointAll", "1, 2, 3, 4"),
+    };
+    var results = new List<(string Levels, double Step, double Resting, double Peak, double AfterForward)>();
+    foreach (var (name, levels) in variants)
+    {
+        Console.Error.WriteLine($"== {name}");
+        var output = RunSelf(
+            new[] { "memorystep", "--variant", name, "--train", trainRuns.ToString(CultureInfo.InvariantCulture), "--threads", threads.ToString(CultureInfo.InvariantCulture) },
+            // Every large block mmap'd and returned on free, so that resident memory follows live tensors; the
+            // product's default allocator keeps freed memory for reuse, which hides what a variant really needs.
+            new Dictionary<string, string> { ["UNETDSL_MALLOC"] = "system", ["MALLOC_MMAP_THRESHOLD_"] = "131072", ["MALLOC_TRIM_THRESHOLD_"] = "131072" });
+        if (output is null)
+        {
+            Console.Error.WriteLine($"memorystep failed for '{name}'.");
+            return 1;
+        }
+
+        var line = output.Split('\n').Last(l => l.StartsWith("RESULT ", StringComparison.Ordinal)).Split(' ');
+        results.Add((levels, double.Parse(line[1], CultureInfo.InvariantCulture), double.Parse(line[2], CultureInfo.InvariantCulture), double.Parse(line[3], CultureInfo.InvariantCulture), double.Parse(line[4], CultureInfo.InvariantCulture)));
+    }
+
+    var baseline = results[0];
+    Console.WriteLine($"PaperNet training step (572x572 -> 388x388, batch 1, SGD momentum, {threads} threads): median of {trainRuns} steps after one warm-up; each variant in its own process, glibc malloc with every block over 128 KiB mmap'd (UNETDSL_MALLOC=system MALLOC_MMAP_THRESHOLD_=131072) so that RSS follows live memory");
+    Console.WriteLine();
+    Console.WriteLine("| checkpointed levels | training step (s) | time vs plain | resting RSS (MiB) | held after forward (MiB) | forward memory saved | peak RSS (MiB) | peak above resting (MiB) | peak RSS saved | activation peak saved |");
+    Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    foreach (var r in results)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {r.Levels} | {r.Step:0.000} | {r.Step / baseline.Step:0.00}x | {r.Resting:0} | {r.AfterForward - r.Resting:0} | {1 - ((r.AfterForward - r.Resting) / (baseline.AfterForward - baseline.Resting)):P0} | {r.Peak:0} | {r.Peak - r.Resting:0} | {1 - (r.Peak / baseline.Peak):P0} | {1 - ((r.Peak - r.Resting) / (baseline.Peak - baseline.Resting)):P0} |"));
+    }
+
+    return 0;
+}
+
+static void MemoryStep(string variant, int trainRuns, int threads)
+{
+    torch.set_num_threads(threads);
+    torch.manual_seed(0);
+    using nn.Module<Tensor, Tensor> model = variant switch
+    {
+        "plain" => new PaperNet(),
+        "checkpoint1" => new PaperNetCheckpoint1(),
+        "checkpoint12" => new PaperNetCheckpoint12(),
+        "checkpointAll" => new PaperNetCheckpointAll(),
+        _ => throw new ArgumentException($"unknown variant '{variant}'; use plain, checkpoint1, checkpoint12 or checkpointAll"),
+    };
+    using var input = torch.randn(PaperNet.InputShape(1));
+    using var target = torch.randint(0, 2, new long[] { 1, 388, 388 }, dtype: ScalarType.Int64);
+    model.train();
+    using var optimizer = torch.optim.SGD(model.parameters(), 0.01, momentum: 0.99);
+
+    // Resting: parameters, their gradients and the momentum buffers, which every variant holds alike.
+    foreach (var parameter in model.parameters())
+    {
+        parameter.grad = torch.zeros_like(parameter);
+    }
+
+    optimizer.step();
+    var resting = ResidentMiB();
+    var afterForward = resting;
+    var steps = new List<double>();
+    for (var i = 0; i <= trainRuns; i++)
+    {
+        var watch = Stopwatch.StartNew();
+        using (var scope = torch.NewDisposeScope())
+        {
+            optimizer.zero_grad();
+            var loss = torch.nn.functional.cross_entropy(model.call(input), target);
+            afterForward = ResidentMiB();
+            loss.backward();
+            optimizer.step();
+        }
+
+        if (i > 0)
+        {
+            steps.Add(watch.Elapsed.TotalSeconds);
+        }
+
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  training step {i}: {watch.Elapsed.TotalSeconds:0.000} s, peak RSS {PeakRssMiB():0} MiB"));
+    }
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {TwinBenchmark.Median(steps)} {resting} {PeakRssMiB()} {afterForward}"));
+}
+
+static double ResidentMiB()
+{
+    var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
     return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
 }
