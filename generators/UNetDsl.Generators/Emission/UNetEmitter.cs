@@ -481,10 +481,17 @@ internal static class UNetEmitter
             else
             {
                 var row = report.LevelTable.First(r => r.Level == n);
-                var skip = row.SkipCrop.Any(c => c != 0) ? Layer + ".CenterCrop(skip" + level.SkipFrom + ", up)" : "skip" + level.SkipFrom;
+                var cropped = row.SkipCrop.Any(c => c != 0);
+                var skip = cropped ? "crop" : "skip" + level.SkipFrom;
                 w.Line("{");
                 w.Indent();
                 w.Line("var up = up" + n + ".call(x); " + Shape("up" + n));
+                if (cropped)
+                {
+                    // A view of the skip: no copy, but its handle keeps the skip's memory alive, so it is released below.
+                    w.Line("var crop = " + Layer + ".CenterCrop(skip" + level.SkipFrom + ", up);");
+                }
+
                 switch (level.Skip)
                 {
                     case SkipJoin.Concat:
@@ -502,6 +509,11 @@ internal static class UNetEmitter
                 }
 
                 w.Line("up.Dispose();");
+                if (cropped)
+                {
+                    w.Line("crop.Dispose();");
+                }
+
                 if (lastUse[level.SkipFrom] == n)
                 {
                     w.Line("skip" + level.SkipFrom + ".Dispose();");

@@ -101,6 +101,9 @@ public static class ActivationCheckpoint
                     // Re-entrant backward through the recomputed segment: parameters accumulate their gradients
                     // directly, the input's gradient is handed on to the outer graph.
                     torch.autograd.backward(output, grad_output);
+
+                    // The recomputed output is no longer needed; do not hold it until the scope ends.
+                    output.Dispose();
                 }
             }
             finally

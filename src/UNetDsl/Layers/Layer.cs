@@ -98,7 +98,8 @@ public static class Layer
 
     /// <summary>
     /// The centre of <paramref name="skip"/> with the spatial size of <paramref name="target"/>, as a view (no copy):
-    /// the paper's cropping of the encoder map before concatenation.
+    /// the paper's cropping of the encoder map before concatenation. The result is always a new handle: dispose it
+    /// when done, since a view keeps the whole skip's memory alive.
     /// </summary>
     public static Tensor CenterCrop(Tensor skip, Tensor target)
     {
@@ -109,10 +110,19 @@ public static class Layer
             var have = cropped.shape[axis];
             if (have != want)
             {
-                cropped = cropped.narrow(axis, (have - want) / 2, want);
+                var narrowed = cropped.narrow(axis, (have - want) / 2, want);
+
+                // Intermediate views would hold the skip's memory until the caller's scope ends.
+                if (!ReferenceEquals(cropped, skip))
+                {
+                    cropped.Dispose();
+                }
+
+                cropped = narrowed;
             }
         }
 
+        // Always a handle of its own, so the caller may dispose it without touching the skip.
         return ReferenceEquals(cropped, skip) ? skip.alias() : cropped;
     }
 
