@@ -97,8 +97,39 @@ public sealed class FixScenario : IDisposable
         return change.ChangedSolution.GetDocument(Document.Id)!;
     }
 
+    /// <summary>
+    /// Runs the provider's Fix All over the document for every <paramref name="id"/> diagnostic the generator reports,
+    /// choosing the actions with <paramref name="equivalenceKey"/>, and returns the changed document.
+    /// </summary>
+    public async Task<Document> FixAllInDocumentAsync(CodeFixProvider provider, string id, string equivalenceKey)
+    {
+        var diagnostics = await GeneratorDiagnosticsAsync(Document).ConfigureAwait(false);
+        var fixAll = provider.GetFixAllProvider();
+        Assert.NotNull(fixAll);
+        var context = new FixAllContext(Document, provider, FixAllScope.Document, equivalenceKey, new[] { id }, new KnownDiagnostics(diagnostics), CancellationToken.None);
+        var action = await fixAll.GetFixAsync(context).ConfigureAwait(false);
+        Assert.NotNull(action);
+        return await ApplyAsync(action).ConfigureAwait(false);
+    }
+
     /// <summary>The text of <paramref name="document"/>.</summary>
     public static async Task<string> TextAsync(Document document) => (await document.GetTextAsync().ConfigureAwait(false)).ToString();
 
     public void Dispose() => _workspace.Dispose();
+
+    /// <summary>Hands Fix All the generator's diagnostics, as the IDE would from its diagnostic service.</summary>
+    private sealed class KnownDiagnostics(ImmutableArray<Diagnostic> diagnostics) : FixAllContext.DiagnosticProvider
+    {
+        public override async Task<IEnumerable<Diagnostic>> GetDocumentDiagnosticsAsync(Document document, CancellationToken cancellationToken)
+        {
+            var tree = await document.GetSyntaxTreeAsync(cancellationToken).ConfigureAwait(false);
+            return diagnostics.Where(d => d.Location.SourceTree == tree);
+        }
+
+        public override Task<IEnumerable<Diagnostic>> GetProjectDiagnosticsAsync(Project project, CancellationToken cancellationToken) =>
+            Task.FromResult(diagnostics.Where(d => !d.Location.IsInSource));
+
+        public override Task<IEnumerable<Diagnostic>> GetAllDiagnosticsAsync(Project project, CancellationToken cancellationToken) =>
+            Task.FromResult<IEnumerable<Diagnostic>>(diagnostics);
+    }
 }
