@@ -540,6 +540,8 @@ internal static class ShapeEngine
             return (below == size ? null : below, above == size ? null : above);
         }
 
+        private static long Gcd(long a, long b) => b == 0 ? a : Gcd(b, a % b);
+
         /// <summary>The nearest sizes, below and above, that every axis accepts (null when there is none).</summary>
         private static (int? Below, int? Above) NearestOnEveryAxis(AxisRule?[] rules, int size)
         {
@@ -549,25 +551,28 @@ internal static class ShapeEngine
             }
 
             var all = rules.Select(r => r!.Value).ToArray();
-            bool ValidEverywhere(int candidate) => all.All(r => r.IsValid(candidate));
+            bool ValidEverywhere(long candidate) => all.All(r => r.IsValid((int)candidate));
+
+            // Sizes valid on every axis are those at or above the largest minimum that sit in one residue class modulo
+            // the least common multiple of the steps; so the nearest ones, if any, lie within one period of the size.
+            var period = all.Aggregate(1L, (lcm, r) => lcm / Gcd(lcm, r.Step) * r.Step);
+            var floor = Math.Max(1L, size - period);
+            var ceiling = Math.Min(int.MaxValue, Math.Max(size, all.Max(r => r.MinInput)) + period);
 
             int? below = null;
-            for (var candidate = size - 1; candidate >= 1; candidate--)
+            for (var candidate = (long)size - 1; candidate >= floor; candidate--)
             {
                 if (ValidEverywhere(candidate))
                 {
-                    below = candidate;
+                    below = (int)candidate;
                     break;
                 }
             }
 
-            // Sizes valid on every axis repeat with the product of the steps (a multiple of their least common
-            // multiple) once past the largest minimum, so searching that far finds one if any exists.
-            var limit = (long)Math.Max(size, all.Max(r => r.MinInput)) + all.Aggregate(1L, (product, r) => product * r.Step);
             int? above = null;
-            for (long candidate = size + 1; candidate <= Math.Min(limit, int.MaxValue); candidate++)
+            for (var candidate = (long)size + 1; candidate <= ceiling; candidate++)
             {
-                if (ValidEverywhere((int)candidate))
+                if (ValidEverywhere(candidate))
                 {
                     above = (int)candidate;
                     break;
