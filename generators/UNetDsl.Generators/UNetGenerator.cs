@@ -113,7 +113,7 @@ public sealed class UNetGenerator : IIncrementalGenerator
         var diagnostics = new List<DiagnosticInfo>(declaration.Diagnostics);
         foreach (var finding in result.Findings)
         {
-            diagnostics.Add(new DiagnosticInfo(finding.Id, ArgumentLocations.Find(declaration.Locations, finding.Path), finding.Arguments));
+            diagnostics.Add(new DiagnosticInfo(finding.Id, ArgumentLocations.Find(declaration.Locations, finding.Path), finding.Arguments, finding.Properties));
         }
 
         var emit = diagnostics.Count == 0 && result.Report is not null ? new EmitInput(declaration.Spec, result.Report) : null;

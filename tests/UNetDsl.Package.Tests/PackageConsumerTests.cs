@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Xunit;
@@ -39,7 +40,18 @@ public sealed class PackageConsumerTests : IDisposable
     {
         var pack = Dotnet(RepositoryRoot(), $"pack src/UNetDsl/UNetDsl.csproj -c Release -o \"{_feed}\" -p:Version={_version}");
         Assert.True(pack.ExitCode == 0, pack.Output);
-        Assert.True(File.Exists(Path.Combine(_feed, $"UNetDsl.{_version}.nupkg")));
+        var package = Path.Combine(_feed, $"UNetDsl.{_version}.nupkg");
+        Assert.True(File.Exists(package));
+
+        // The generator and the IDE code fixes, side by side where the compiler and the IDE look for them.
+        using (var archive = System.IO.Compression.ZipFile.OpenRead(package))
+        {
+            var analyzers = archive.Entries
+                .Select(e => e.FullName)
+                .Where(name => name.StartsWith("analyzers/", StringComparison.Ordinal))
+                .OrderBy(name => name, StringComparer.Ordinal);
+            Assert.Equal(new[] { "analyzers/dotnet/cs/UNetDsl.CodeFixes.dll", "analyzers/dotnet/cs/UNetDsl.Generators.dll" }, analyzers);
+        }
 
         var good = Consumer("Good", """
             using System;
@@ -76,6 +88,9 @@ public sealed class PackageConsumerTests : IDisposable
         Assert.NotEqual(0, build.ExitCode);
         Assert.Contains("error UNET1002", build.Output, StringComparison.Ordinal);
         Assert.Contains("Program.cs(5,", build.Output, StringComparison.Ordinal);
+
+        // The code-fix assembly holds no analyzer; the compiler must load it without a warning about it.
+        Assert.DoesNotContain("UNetDsl.CodeFixes", build.Output, StringComparison.Ordinal);
     }
 
     private string Consumer(string name, string program)

@@ -7,6 +7,8 @@ namespace UNetDsl.Generators.Diagnostics;
 // IDs are stable and never reused: 0xxx usage, 1xxx shapes (2xxx are the run-time errors, see docs/diagnostics).
 // When you add or change a descriptor, update docs/diagnostics/UNETxxxx.md, docs/diagnostics/README.md and
 // AnalyzerReleases.Unshipped.md.
+// IDs with a code fix (UNetDsl.CodeFixes) take their ID from FixableDiagnostics, which also names the properties
+// their diagnostics carry for the fix.
 internal static class DiagnosticDescriptors
 {
     private const string Usage = "UNetDsl.Usage";
@@ -15,7 +17,7 @@ internal static class DiagnosticDescriptors
 
     /// <summary>UNET0001: "'{0}' must be declared partial so that UNetDsl can add its U-Net; add the 'partial' modifier".</summary>
     public static readonly DiagnosticDescriptor NotPartial = Create(
-        "UNET0001", "U-Net class must be partial",
+        FixableDiagnostics.NotPartialId, "U-Net class must be partial",
         "'{0}' must be declared partial so that UNetDsl can add its U-Net; add the 'partial' modifier",
         Usage, "The generator adds the module's members to the declared class, which is only possible for a partial class.");
 
@@ -57,7 +59,7 @@ internal static class DiagnosticDescriptors
 
     /// <summary>UNET0008: "NormGroups = {0} does not divide the {1} channels of {2}; use a divisor of every convolution's channels, such as {3}".</summary>
     public static readonly DiagnosticDescriptor GroupsDoNotDivide = Create(
-        "UNET0008", "Group count does not divide the channels",
+        FixableDiagnostics.GroupsDoNotDivideId, "Group count does not divide the channels",
         "NormGroups = {0} does not divide the {1} channels of {2}; use a divisor of every convolution's channels, such as {3}",
         Usage, "Group normalisation splits the channels into equal groups, so the group count must divide each convolution's channels.");
 
@@ -99,7 +101,7 @@ internal static class DiagnosticDescriptors
 
     /// <summary>UNET0015: "{0} has {1} channels, which {2} attention heads cannot split evenly; use a head count that divides {1}, such as {3}".</summary>
     public static readonly DiagnosticDescriptor HeadsDoNotDivide = Create(
-        "UNET0015", "Head count does not divide the channels",
+        FixableDiagnostics.HeadsDoNotDivideId, "Head count does not divide the channels",
         "{0} has {1} channels, which {2} attention heads cannot split evenly; use a head count that divides {1}, such as {3}",
         Usage, "Multi-head attention splits the channels into equal heads, so the head count must divide the channels of every level with attention.");
 
@@ -111,13 +113,13 @@ internal static class DiagnosticDescriptors
 
     /// <summary>UNET1001: "The feature map shrinks to nothing at {0}: axis {1} would be {2}; the smallest valid input size on axis {1} is {3} (valid sizes: {4})".</summary>
     public static readonly DiagnosticDescriptor FeatureMapVanishes = Create(
-        "UNET1001", "Feature map shrinks to nothing",
+        FixableDiagnostics.FeatureMapVanishesId, "Feature map shrinks to nothing",
         "The feature map shrinks to nothing at {0}: axis {1} would be {2}; the smallest valid input size on axis {1} is {3} (valid sizes: {4})",
         Shapes, "Each 'Valid' convolution loses kernel - 1 pixels per axis and each pooling halves the size: a small input runs out of pixels.");
 
     /// <summary>UNET1002: "Max-pooling after level {0} cannot {7} {1} exactly ({2}), so the skip {1} cannot line up with the up-sampled {4}; nearest valid input sizes on axis {3}: {5} (valid sizes: {6})".</summary>
     public static readonly DiagnosticDescriptor PoolingNotExact = Create(
-        "UNET1002", "Pooling cannot halve the size exactly",
+        FixableDiagnostics.PoolingNotExactId, "Pooling cannot halve the size exactly",
         "Max-pooling after level {0} cannot {7} {1} exactly ({2}), so the skip {1} cannot line up with the up-sampled {4}; nearest valid input sizes on axis {3}: {5} (valid sizes: {6})",
         Shapes, "2x2 max-pooling of an odd size drops a row; up-sampling cannot bring it back, so the skip and the decoder map differ by a pixel.");
 

@@ -239,8 +239,10 @@ internal static class DeclarationRules
             {
                 var divisor = attended.Aggregate(0, (g, a) => Gcd(g, a.Channels));
                 var suggestion = Enumerable.Range(1, Math.Min(conditioning.Heads, divisor)).Last(d => divisor % d == 0);
+                var (below, above) = FixData.NearestDivisors(divisor, conditioning.Heads);
                 findings.Add(Finding.Create(
-                    DiagnosticDescriptors.HeadsDoNotDivide.Id, ArgumentPath.Argument(ArgumentPath.Conditioning, "Heads"), where, channels, conditioning.Heads, suggestion));
+                    DiagnosticDescriptors.HeadsDoNotDivide.Id, ArgumentPath.Argument(ArgumentPath.Conditioning, "Heads"), where, channels, conditioning.Heads, suggestion)
+                    .WithFixData(FixData.Argument("Heads"), FixData.Value(conditioning.Heads), FixData.Suggestions(below, above)));
                 return;
             }
         }
@@ -274,7 +276,9 @@ internal static class DeclarationRules
         {
             if (channels % spec.NormGroups != 0)
             {
-                findings.Add(Finding.Create(DiagnosticDescriptors.GroupsDoNotDivide.Id, path, spec.NormGroups, channels, where, suggestion));
+                var (below, above) = FixData.NearestDivisors(divisor, spec.NormGroups);
+                findings.Add(Finding.Create(DiagnosticDescriptors.GroupsDoNotDivide.Id, path, spec.NormGroups, channels, where, suggestion)
+                    .WithFixData(FixData.Argument("NormGroups"), FixData.Value(spec.NormGroups), FixData.Suggestions(below, above)));
                 return;
             }
         }

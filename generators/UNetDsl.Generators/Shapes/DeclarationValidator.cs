@@ -22,7 +22,7 @@ internal static class DeclarationValidator
         var input = spec.InputSize.Count == 1 && spec.Dimensions > 1
             ? Enumerable.Repeat(spec.InputSize[0], spec.Dimensions).ToArray()
             : spec.InputSize.ToArray();
-        var (report, shapeFindings) = ShapeEngine.Analyze(network, input);
+        var (report, shapeFindings) = ShapeEngine.Analyze(network, input, oneSizeForAllAxes: spec.InputSize.Count == 1);
 
         // A single InputSize value stands for every axis: point all axes' findings at it.
         IEnumerable<Finding> located = spec.InputSize.Count == 1

@@ -19,7 +19,11 @@ internal static class ShapeEngine
     /// <summary>Checks a resolved network and, when every shape lines up, reports what the compiler knows about it.</summary>
     /// <param name="network">The network with defaults applied.</param>
     /// <param name="declaredInput">The declared input size, one value per axis; empty when none was declared.</param>
-    public static (NetworkReport? Report, IReadOnlyList<Finding> Findings) Analyze(ResolvedNetwork network, IReadOnlyList<int> declaredInput)
+    /// <param name="oneSizeForAllAxes">
+    /// The declaration gives a single InputSize value for every axis: a size suggested to replace it must then be valid
+    /// on every axis, and it replaces element 0.
+    /// </param>
+    public static (NetworkReport? Report, IReadOnlyList<Finding> Findings) Analyze(ResolvedNetwork network, IReadOnlyList<int> declaredInput, bool oneSizeForAllAxes = false)
     {
         var findings = new List<Finding>();
         var axes = network.Dimensions;
@@ -41,7 +45,7 @@ internal static class ShapeEngine
         {
             if (problem is SkipChannelsProblem or SkipSpatialProblem)
             {
-                findings.Add(problem.ToFinding(network, rules, probe));
+                findings.Add(problem.ToFinding(network, rules, probe, oneSizeForAllAxes));
             }
         }
 
@@ -62,7 +66,7 @@ internal static class ShapeEngine
         var trace = Propagate(network, input, collectLayers: true);
         foreach (var problem in trace.Problems)
         {
-            var finding = problem.ToFinding(network, rules, input);
+            var finding = problem.ToFinding(network, rules, input, oneSizeForAllAxes);
             if (!findings.Contains(finding))
             {
                 findings.Add(finding);
@@ -515,25 +519,81 @@ internal static class ShapeEngine
     /// <summary>A problem met while propagating, before it is tied to a declaration argument.</summary>
     internal abstract class ShapeProblem
     {
-        public abstract Finding ToFinding(ResolvedNetwork network, AxisRule?[] rules, int[] input);
+        public abstract Finding ToFinding(ResolvedNetwork network, AxisRule?[] rules, int[] input, bool oneSizeForAllAxes);
 
         public abstract string Explain(ResolvedNetwork network);
 
         protected static string Axis(ResolvedNetwork network, int axis) => AxisName(network.Dimensions, axis);
 
         protected static string InputElement(int axis) => ArgumentPath.Element(ArgumentPath.Argument(ArgumentPath.UNet, "InputSize"), axis);
+
+        /// <summary>What a code fix needs to replace the input size of <paramref name="axis"/>: which element, its value, the nearest valid sizes.</summary>
+        protected static DiagnosticProperty[] InputFix(AxisRule?[] rules, int[] input, int axis, bool oneSizeForAllAxes)
+        {
+            var (below, above) = oneSizeForAllAxes ? NearestOnEveryAxis(rules, input[axis]) : NearestOnAxis(rules[axis]!.Value, input[axis]);
+            return new[] { FixData.Axis(oneSizeForAllAxes ? 0 : axis), FixData.Value(input[axis]), FixData.Suggestions(below, above) };
+        }
+
+        private static (int? Below, int? Above) NearestOnAxis(AxisRule rule, int size)
+        {
+            var (below, above) = rule.Nearest(size);
+            return (below == size ? null : below, above == size ? null : above);
+        }
+
+        private static long Gcd(long a, long b) => b == 0 ? a : Gcd(b, a % b);
+
+        /// <summary>The nearest sizes, below and above, that every axis accepts (null when there is none).</summary>
+        private static (int? Below, int? Above) NearestOnEveryAxis(AxisRule?[] rules, int size)
+        {
+            if (rules.Any(r => r is null))
+            {
+                return (null, null);
+            }
+
+            var all = rules.Select(r => r!.Value).ToArray();
+            bool ValidEverywhere(long candidate) => all.All(r => r.IsValid((int)candidate));
+
+            // Sizes valid on every axis are those at or above the largest minimum that sit in one residue class modulo
+            // the least common multiple of the steps; so the nearest ones, if any, lie within one period of the size.
+            var period = all.Aggregate(1L, (lcm, r) => lcm / Gcd(lcm, r.Step) * r.Step);
+            var floor = Math.Max(1L, size - period);
+            var ceiling = Math.Min(int.MaxValue, Math.Max(size, all.Max(r => r.MinInput)) + period);
+
+            int? below = null;
+            for (var candidate = (long)size - 1; candidate >= floor; candidate--)
+            {
+                if (ValidEverywhere(candidate))
+                {
+                    below = (int)candidate;
+                    break;
+                }
+            }
+
+            int? above = null;
+            for (var candidate = (long)size + 1; candidate <= ceiling; candidate++)
+            {
+                if (ValidEverywhere(candidate))
+                {
+                    above = (int)candidate;
+                    break;
+                }
+            }
+
+            return (below, above);
+        }
     }
 
     internal sealed class VanishedProblem(string where, int axis, int size) : ShapeProblem
     {
-        public override Finding ToFinding(ResolvedNetwork network, AxisRule?[] rules, int[] input)
+        public override Finding ToFinding(ResolvedNetwork network, AxisRule?[] rules, int[] input, bool oneSizeForAllAxes)
         {
             if (rules[axis] is not { } rule)
             {
                 return Finding.Create(DiagnosticDescriptors.NoValidInputSize.Id, ArgumentPath.UNet, "the network", Explain(network));
             }
 
-            return Finding.Create(DiagnosticDescriptors.FeatureMapVanishes.Id, InputElement(axis), where, Axis(network, axis), size, rule.MinInput, rule.Describe());
+            return Finding.Create(DiagnosticDescriptors.FeatureMapVanishes.Id, InputElement(axis), where, Axis(network, axis), size, rule.MinInput, rule.Describe())
+                .WithFixData(InputFix(rules, input, axis, oneSizeForAllAxes));
         }
 
         public override string Explain(ResolvedNetwork network) =>
@@ -546,7 +606,7 @@ internal static class ShapeEngine
 
         public int[]? UpSize { get; set; }
 
-        public override Finding ToFinding(ResolvedNetwork network, AxisRule?[] rules, int[] input)
+        public override Finding ToFinding(ResolvedNetwork network, AxisRule?[] rules, int[] input, bool oneSizeForAllAxes)
         {
             var skip = FormatShape(channels, size);
             var up = UpSize is null ? "decoder map" : FormatShape(UpChannels, UpSize);
@@ -559,7 +619,8 @@ internal static class ShapeEngine
             // The nearest valid sizes refer to the input, so report the input's size on that axis.
             return Finding.Create(
                 DiagnosticDescriptors.PoolingNotExact.Id, InputElement(axis), level, skip, Reason(network), axisName, up,
-                rule.DescribeNearest(input[position]), rule.Describe(), factor == 2 ? "halve" : "divide by " + factor);
+                rule.DescribeNearest(input[position]), rule.Describe(), factor == 2 ? "halve" : "divide by " + factor)
+                .WithFixData(InputFix(rules, input, axis, oneSizeForAllAxes));
         }
 
         public override string Explain(ResolvedNetwork network) =>
@@ -571,7 +632,7 @@ internal static class ShapeEngine
 
     internal sealed class SkipChannelsProblem(int level, int skipChannels, int[] skipSize, int upChannels, int[] upSize) : ShapeProblem
     {
-        public override Finding ToFinding(ResolvedNetwork network, AxisRule?[] rules, int[] input) =>
+        public override Finding ToFinding(ResolvedNetwork network, AxisRule?[] rules, int[] input, bool oneSizeForAllAxes) =>
             Finding.Create(
                 DiagnosticDescriptors.SkipChannelMismatch.Id, ArgumentPath.Argument(ArgumentPath.Level(level), "UpChannels"),
                 level, FormatShape(skipChannels, skipSize), FormatShape(upChannels, upSize), skipChannels);
@@ -582,7 +643,7 @@ internal static class ShapeEngine
 
     internal sealed class SkipSpatialProblem(int level, int from, int skipChannels, int[] skipSize, int upChannels, int[] upSize) : ShapeProblem
     {
-        public override Finding ToFinding(ResolvedNetwork network, AxisRule?[] rules, int[] input)
+        public override Finding ToFinding(ResolvedNetwork network, AxisRule?[] rules, int[] input, bool oneSizeForAllAxes)
         {
             var reason = network.Padding == PaddingKind.Same
                 ? "'Same' padding joins maps of equal size only"
