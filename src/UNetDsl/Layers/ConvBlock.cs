@@ -14,8 +14,8 @@ namespace UNetDsl.Layers;
 public sealed class ConvBlock : nn.Module<Tensor, Tensor>
 {
     private readonly List<nn.Module<Tensor, Tensor>> _steps = new();
-    private readonly nn.Module<Tensor, Tensor>? _projection;
-    private readonly nn.Module<Tensor, Tensor>? _projectionNorm;
+    private readonly nn.Module<Tensor, Tensor>? proj;
+    private readonly nn.Module<Tensor, Tensor>? proj_norm;
     private readonly nn.Module<Tensor, Tensor>? _finalActivation;
     private readonly int _dimensions;
     private readonly int[] _kernel;
@@ -90,12 +90,12 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
         {
             var ones = new int[kernelSize.Length];
             Array.Fill(ones, 1);
-            _projection = Layer.Conv(dimensions, inChannels, input, ones, new int[kernelSize.Length], bias, device, dtype);
-            register_module("proj", _projection);
-            _projectionNorm = Layer.Norm(dimensions, normalization, input, normGroups, device, dtype);
-            if (_projectionNorm is not null)
+            proj = Layer.Conv(dimensions, inChannels, input, ones, new int[kernelSize.Length], bias, device, dtype);
+            register_module("proj", proj);
+            proj_norm = Layer.Norm(dimensions, normalization, input, normGroups, device, dtype);
+            if (proj_norm is not null)
             {
-                register_module("proj_norm", _projectionNorm);
+                register_module("proj_norm", proj_norm);
             }
         }
     }
@@ -166,10 +166,10 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
         // Residual: add the (projected, centre-cropped) input, then activate.
         using (var scope = torch.NewDisposeScope())
         {
-            var identity = _projection is null ? input : _projection.call(input);
-            if (_projectionNorm is not null)
+            var identity = proj is null ? input : proj.call(input);
+            if (proj_norm is not null)
             {
-                identity = _projectionNorm.call(identity);
+                identity = proj_norm.call(identity);
             }
 
             var sum = current.add_(Layer.CenterCrop(identity, current));
@@ -210,8 +210,8 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
 
             _steps.Clear();
             DisposeFolded();
-            _projection?.Dispose();
-            _projectionNorm?.Dispose();
+            proj?.Dispose();
+            proj_norm?.Dispose();
             _finalActivation?.Dispose();
         }
 

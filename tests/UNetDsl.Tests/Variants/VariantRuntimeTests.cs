@@ -34,6 +34,22 @@ public class VariantRuntimeTests
         Assert.Equal(TinyDenoiser.ParameterCount, Count(denoiser));
     }
 
+    [Fact]
+    public void State_dict_lists_each_residual_projection_and_time_layer_once_under_its_registered_name()
+    {
+        using var residual = new ValidResidualNet();
+        using var denoiser = new TinyDenoiser();
+
+        var residualKeys = residual.state_dict().Keys.ToArray();
+        var denoiserKeys = denoiser.state_dict().Keys.ToArray();
+
+        // Private fields must not appear a second time under their C# names (e.g. enc1._projection.weight).
+        Assert.DoesNotContain(residualKeys.Concat(denoiserKeys), k => k.Split('.').Any(part => part.StartsWith('_')));
+        Assert.Contains("enc2.proj.weight", residualKeys);
+        Assert.Contains("enc1.time.weight", denoiserKeys);
+        Assert.Equal(residualKeys.Length, residualKeys.Distinct().Count());
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]

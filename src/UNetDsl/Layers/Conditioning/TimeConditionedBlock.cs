@@ -15,8 +15,8 @@ public sealed class TimeConditionedBlock : nn.Module<Tensor, Tensor, Tensor>
 {
     private readonly List<nn.Module<Tensor, Tensor>> _convs = new();
     private readonly List<nn.Module<Tensor, Tensor>> _norms = new();
-    private readonly nn.Module<Tensor, Tensor> _time;
-    private readonly nn.Module<Tensor, Tensor>? _projection;
+    private readonly nn.Module<Tensor, Tensor> time;
+    private readonly nn.Module<Tensor, Tensor>? proj;
     private readonly Activation _activation;
     private readonly int _dimensions;
 
@@ -51,12 +51,12 @@ public sealed class TimeConditionedBlock : nn.Module<Tensor, Tensor, Tensor>
             input = channels[i];
         }
 
-        _time = nn.Linear(timeChannels, channels[0], device: device, dtype: dtype);
-        register_module("time", _time);
+        time = nn.Linear(timeChannels, channels[0], device: device, dtype: dtype);
+        register_module("time", time);
         if (inChannels != input)
         {
-            _projection = Layer.Pointwise(dimensions, inChannels, input, device, dtype);
-            register_module("proj", _projection);
+            proj = Layer.Pointwise(dimensions, inChannels, input, device, dtype);
+            register_module("proj", proj);
         }
     }
 
@@ -71,7 +71,7 @@ public sealed class TimeConditionedBlock : nn.Module<Tensor, Tensor, Tensor>
             if (i == 0)
             {
                 // [N, C] -> [N, C, 1, 1(, 1)]: one shift per channel, the same at every pixel.
-                var shift = _time.call(nn.functional.silu(timeEmbedding));
+                var shift = time.call(nn.functional.silu(timeEmbedding));
                 for (var axis = 0; axis < _dimensions; axis++)
                 {
                     shift = shift.unsqueeze(-1);
@@ -80,7 +80,7 @@ public sealed class TimeConditionedBlock : nn.Module<Tensor, Tensor, Tensor>
                 h = h.add(shift);
             }
 
-            h = i == _convs.Count - 1 ? h.add(_projection is null ? input : _projection.call(input)) : h;
+            h = i == _convs.Count - 1 ? h.add(proj is null ? input : proj.call(input)) : h;
             h = Activate(h);
         }
 
@@ -111,8 +111,8 @@ public sealed class TimeConditionedBlock : nn.Module<Tensor, Tensor, Tensor>
                 module.Dispose();
             }
 
-            _time.Dispose();
-            _projection?.Dispose();
+            time.Dispose();
+            proj?.Dispose();
         }
 
         base.Dispose(disposing);
