@@ -137,6 +137,7 @@ public sealed class PyTorchTwinTests : IDisposable
         yield return Segmentation(() => new ValidResidualNet());
         yield return Segmentation(() => new SmallCicekNet());
         yield return Segmentation(() => new ThickSliceNet());
+        yield return Segmentation(() => new TwinVolumeNet());
 
         manual_seed(7);
         var supervised = new SupervisedResidualNet();

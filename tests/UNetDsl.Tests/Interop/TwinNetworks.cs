@@ -10,3 +10,12 @@ namespace UNetDsl.Tests.Interop;
 public partial class TwinGroupNormNet
 {
 }
+
+/// <summary>3D with trilinear up-sampling, attention-gated skips and anisotropic pooling at the first level.</summary>
+[UNet(1, 2, Dimensions = 3, UpSampling = UpSampling.Bilinear, Normalization = Normalization.Batch, Activation = Activation.LeakyReLU)]
+[Level(4, Pool = new[] { 1, 2, 2 }, Skip = SkipKind.AttentionGate)]
+[Level(8, Skip = SkipKind.AttentionGate)]
+[Bottleneck(16)]
+public partial class TwinVolumeNet
+{
+}
