@@ -75,6 +75,28 @@ public sealed class UNetGenerator : IIncrementalGenerator
             spc.AddSource(UNetEmitter.HintName(input.Spec), source);
         });
 
+        // The PyTorch twin goes to a file of its own, from the same cached input.
+        context.RegisterSourceOutput(emitInputs, static (spc, input) =>
+        {
+            if (input is null)
+            {
+                return;
+            }
+
+            string source;
+            try
+            {
+                source = PyTorchTwinEmitter.Emit(input.Spec, input.Report);
+            }
+            catch (Exception exception)
+            {
+                spc.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.GeneratorFailure, Location.None, input.Spec.FullName, exception.GetType().Name, exception.Message));
+                return;
+            }
+
+            spc.AddSource(PyTorchTwinEmitter.HintName(input.Spec), source);
+        });
+
         var diagnostics = validated
             .Select(static (outcome, _) => outcome.Diagnostics)
             .WithTrackingName(StepNames.Diagnostics);

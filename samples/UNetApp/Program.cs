@@ -57,7 +57,20 @@ summary.SetAction(result => Guard(() =>
     return 0;
 }));
 
-var root = new RootCommand("unet: U-Nets declared with UNetDsl, trained and applied as the U-Net paper does.") { train, predict, evaluate, summary };
+var exportArchitecture = new Option<string?>("--arch") { Description = "Architecture: " + string.Join(", ", Catalog.Names) + "; default: the checkpoint's." };
+var exportCheckpoint = new Option<string?>("--checkpoint") { Description = "A checkpoint written by train or import; default: fresh weights." };
+var exportOutput = new Option<string>("--out") { Description = "Folder for <Name>.py, unetdsl_torch.py and <Name>.bin (TorchSharp's weight format).", Required = true };
+var exportSeed = new Option<int>("--seed") { Description = "Seed of fresh weights.", DefaultValueFactory = _ => 1 };
+var export = new Command("export", "Write a network's PyTorch twin, unetdsl_torch.py and its weights in TorchSharp's format.") { exportArchitecture, exportCheckpoint, exportOutput, exportSeed };
+export.SetAction(result => Guard(() => Interchange.Export(result.GetValue(exportArchitecture), result.GetValue(exportCheckpoint), result.GetValue(exportOutput)!, result.GetValue(exportSeed))));
+
+var importArchitecture = new Option<string>("--arch") { Description = "Architecture the weights belong to: " + string.Join(", ", Catalog.Names) + ".", Required = true };
+var importWeights = new Option<string>("--weights") { Description = "Weights in TorchSharp's format (from a .pt: python3 -m unetdsl_torch convert IN.pt OUT.bin).", Required = true };
+var importOutput = new Option<string>("--out") { Description = "The checkpoint to write.", DefaultValueFactory = _ => Path.Combine("runs", "import", Trainer.CheckpointName) };
+var import = new Command("import", "Turn weights in TorchSharp's format (e.g. trained with the PyTorch twin) into a checkpoint for predict and evaluate.") { importArchitecture, importWeights, importOutput };
+import.SetAction(result => Guard(() => Interchange.Import(result.GetValue(importArchitecture)!, result.GetValue(importWeights)!, result.GetValue(importOutput)!)));
+
+var root = new RootCommand("unet: U-Nets declared with UNetDsl, trained and applied as the U-Net paper does.") { train, predict, evaluate, summary, export, import };
 return root.Parse(args).Invoke();
 
 static int Guard(Func<int> action)

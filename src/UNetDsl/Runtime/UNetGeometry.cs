@@ -36,4 +36,10 @@ public interface IUNetModule
 {
     /// <summary>The network's input and output geometry, as the compiler derived it.</summary>
     UNetGeometry Geometry { get; }
+
+    /// <summary>
+    /// The Python source of the network's PyTorch twin: a <c>torch.nn.Module</c> with the same <c>state_dict</c> keys
+    /// and the same forward computation (see <see cref="Interop.PyTorchTwin"/>, which writes it to a folder).
+    /// </summary>
+    string PyTorchTwinSource { get; }
 }

@@ -18,8 +18,32 @@ public class SnapshotTests
 
         Assert.Empty(outcome.GeneratorDiagnostics);
         Assert.Empty(outcome.CompileErrors);
-        Assert.Equal(new[] { hintName }, outcome.HintNames.ToArray());
+        Assert.Equal(new[] { hintName, hintName.Replace(".g.cs", ".PyTorch.g.cs") }, outcome.HintNames.OrderBy(h => h.Length).ToArray());
         Snapshot.Match(name + ".g.cs", outcome.GeneratedSource(hintName));
+    }
+
+    [Theory]
+    [InlineData("SmallSame", Declarations.SmallSame, "Samples.Small.SmallNet.PyTorch.g.cs")]
+    [InlineData("Variants", Declarations.Variants, "Samples.Variants.VariantNet.PyTorch.g.cs")]
+    public void Generated_PyTorch_twin_matches_the_golden_file_and_compiles(string name, string declaration, string hintName)
+    {
+        var outcome = GeneratorHarness.Run(declaration);
+
+        Assert.Empty(outcome.GeneratorDiagnostics);
+        Assert.Empty(outcome.CompileErrors);
+        Snapshot.Match(name + ".PyTorch.g.cs", outcome.GeneratedSource(hintName));
+    }
+
+    [Fact]
+    public void The_twin_of_the_denoiser_wires_the_conditioning()
+    {
+        var source = GeneratorHarness.Run(Declarations.Denoiser).GeneratedSource("Samples.Diffusion.Denoiser.PyTorch.g.cs");
+
+        Assert.Contains("class Denoiser(nn.Module):", source);
+        Assert.Contains("self.time_embed = u.TimestepEmbedding(64)", source);
+        Assert.Contains("self.attn_enc2 = u.SpatialTransformer(32, 16, 4, 8)", source);
+        Assert.Contains("def forward(self, input, timestep, context):", source);
+        Assert.Contains("skip1 = self.enc1(input, t)", source);
     }
 
     [Fact]

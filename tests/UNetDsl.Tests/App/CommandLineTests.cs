@@ -15,7 +15,7 @@ public sealed class CommandLineTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private static (int ExitCode, string Output) Unet(params string[] arguments)
+    internal static (int ExitCode, string Output) Unet(params string[] arguments)
     {
         var app = Path.Combine(AppContext.BaseDirectory, "unet.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
