@@ -164,11 +164,6 @@ class ConvBlock(nn.Module):
         if residual and in_channels != current:
             self.proj = conv(dimensions, in_channels, current, [1] * dimensions, [0] * dimensions, bias)
             self.proj_norm = norm(dimensions, normalization, current, groups)
-            # TorchSharp also registers the C# fields that hold these two under the fields' names, so its state dict
-            # lists the projection's tensors twice, as proj.* and _projection.* (proj_norm.* and _projectionNorm.*).
-            self._projection = self.proj
-            if self.proj_norm is not None:
-                self._projectionNorm = self.proj_norm
 
     def forward(self, x):
         h = x
@@ -266,10 +261,6 @@ class TimeConditionedBlock(nn.Module):
             current = output
         self.time = nn.Linear(time_channels, channels[0])
         self.proj = pointwise(dimensions, in_channels, current) if in_channels != current else None
-        # As in ConvBlock: TorchSharp registers the C# fields too, so these tensors are listed under both names.
-        self._time = self.time
-        if self.proj is not None:
-            self._projection = self.proj
 
     def forward(self, x, time_embedding):
         h = x
