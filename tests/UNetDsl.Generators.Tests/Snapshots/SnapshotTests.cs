@@ -18,8 +18,19 @@ public class SnapshotTests
 
         Assert.Empty(outcome.GeneratorDiagnostics);
         Assert.Empty(outcome.CompileErrors);
-        Assert.Equal(new[] { hintName }, outcome.HintNames.ToArray());
+        // Every network but the conditional one also gets its ONNX export partial.
+        var expected = name == "Denoiser" ? new[] { hintName } : new[] { hintName, hintName.Replace(".g.cs", ".Onnx.g.cs") };
+        Assert.Equal(expected, outcome.HintNames.ToArray());
         Snapshot.Match(name + ".g.cs", outcome.GeneratedSource(hintName));
+    }
+
+    [Fact]
+    public void Onnx_export_source_matches_the_golden_file()
+    {
+        var outcome = GeneratorHarness.Run(Declarations.Variants);
+
+        Assert.Empty(outcome.CompileErrors);
+        Snapshot.Match("Variants.Onnx.g.cs", outcome.GeneratedSource("Samples.Variants.VariantNet.Onnx.g.cs"));
     }
 
     [Fact]
