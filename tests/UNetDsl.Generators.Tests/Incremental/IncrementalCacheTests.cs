@@ -68,7 +68,7 @@ public class IncrementalCacheTests
         driver = driver.RunGenerators(edited);
 
         Assert.Equal(new[] { IncrementalStepRunReason.Modified }, Reasons(driver, UNetGenerator.StepNames.EmitInput));
-        var source = driver.GetRunResult().Results.Single().GeneratedSources.Single().SourceText.ToString();
+        var source = driver.GetRunResult().Results.Single().GeneratedSources.Single(s => s.HintName == "Samples.PaperUNet.g.cs").SourceText.ToString();
         Assert.Contains("new int[] { 32, 32 }", source);
     }
 }
