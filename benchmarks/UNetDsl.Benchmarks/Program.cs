@@ -15,6 +15,7 @@ using static TorchSharp.torch;
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- twin [--3d] [--inference N] [--train N]
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- weightmap
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- tiles
+//   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- onnx [--runs N] [--threads N]   (2 threads unless given)
 //   (internal) ... -- measure --inference N --train N
 var command = args.FirstOrDefault() ?? "allocator";
 int Option(string name, int fallback)
@@ -45,12 +46,15 @@ switch (command)
     case "weightmap":
         WeightMapBenchmark();
         return 0;
+    case "onnx":
+        OnnxBenchmark.Run(Option("--runs", 5), Option("--threads", 2));
+        return 0;
     case "twin":
         torch.set_num_threads(threads);
         TwinBenchmark.Run(inferenceRuns, trainRuns, args.Contains("--3d"));
         return 0;
     default:
-        Console.Error.WriteLine($"Unknown command '{command}'. Commands: allocator, twin [--3d], inference, tiles, weightmap, measure.");
+        Console.Error.WriteLine($"Unknown command '{command}'. Commands: allocator, twin [--3d], inference, onnx, tiles, weightmap, measure.");
         return 2;
 }
 
