@@ -113,8 +113,8 @@ public static class OnnxModules
     }
 
     /// <summary>
-    /// Group norm as [N, G, rest] -> InstanceNormalization (unit scale, zero shift) -> back to the input's shape ->
-    /// per-channel affine. Opset 18's GroupNormalization takes per-group scale and shift, which is not PyTorch's
+    /// Group norm as [N, G, rest] -> InstanceNormalization (unit scale, zero shift) -> [N, C, rest] -> per-channel
+    /// affine -> back to the input's shape. Opset 18's GroupNormalization takes per-group scale and shift, which is not PyTorch's
     /// per-channel affine, and runtimes disagree on it; this form means the same everywhere.
     /// </summary>
     private static string GroupNormalization(OnnxGraphBuilder graph, GroupNorm norm, string input, string name)
