@@ -73,6 +73,7 @@ public sealed class UNetGenerator : IIncrementalGenerator
             }
 
             spc.AddSource(UNetEmitter.HintName(input.Spec), source);
+            AddOnnxExport(spc, input);
         });
 
         // The PyTorch twin goes to a file of its own, from the same cached input.
@@ -108,6 +109,28 @@ public sealed class UNetGenerator : IIncrementalGenerator
                 spc.ReportDiagnostic(diagnostic.ToDiagnostic());
             }
         });
+    }
+
+    /// <summary>Adds the <c>ExportOnnx</c> partial of a network that has one; a failure is reported, never thrown.</summary>
+    private static void AddOnnxExport(SourceProductionContext spc, EmitInput input)
+    {
+        if (!OnnxExportEmitter.Applies(input.Report))
+        {
+            return;
+        }
+
+        string source;
+        try
+        {
+            source = OnnxExportEmitter.Emit(input.Spec, input.Report);
+        }
+        catch (Exception exception)
+        {
+            spc.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.GeneratorFailure, Location.None, input.Spec.FullName, exception.GetType().Name, exception.Message));
+            return;
+        }
+
+        spc.AddSource(OnnxExportEmitter.HintName(input.Spec), source);
     }
 
     /// <summary>Validates a parsed declaration and ties each finding to the source location of its argument.</summary>

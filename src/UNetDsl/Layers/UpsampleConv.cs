@@ -1,4 +1,5 @@
 using TorchSharp;
+using UNetDsl.Interop.Onnx;
 using static TorchSharp.torch;
 
 namespace UNetDsl.Layers;
@@ -33,6 +34,17 @@ public sealed class UpsampleConv : nn.Module<Tensor, Tensor>
     {
         using var upsampled = upsample.call(input);
         return conv.call(upsampled);
+    }
+
+    /// <summary>Adds the block's ONNX nodes (Resize, then the 1x1 Conv) to <paramref name="graph"/>.</summary>
+    /// <param name="graph">The graph to add to.</param>
+    /// <param name="input">The name of the block's input value.</param>
+    /// <returns>The name of the block's output value.</returns>
+    public string AppendTo(OnnxGraphBuilder graph, string input)
+    {
+        var prefix = GetName();
+        var upsampled = OnnxModules.Append(graph, upsample, input, prefix + ".upsample");
+        return OnnxModules.Append(graph, conv, upsampled, prefix + ".conv");
     }
 
     /// <inheritdoc />

@@ -18,7 +18,10 @@ public class SnapshotTests
 
         Assert.Empty(outcome.GeneratorDiagnostics);
         Assert.Empty(outcome.CompileErrors);
-        Assert.Equal(new[] { hintName, hintName.Replace(".g.cs", ".PyTorch.g.cs") }, outcome.HintNames.OrderBy(h => h.Length).ToArray());
+        // Every network gets its PyTorch twin; every one but the conditional one also its ONNX export partial.
+        var twin = hintName.Replace(".g.cs", ".PyTorch.g.cs");
+        var expected = name == "Denoiser" ? new[] { hintName, twin } : new[] { hintName, hintName.Replace(".g.cs", ".Onnx.g.cs"), twin };
+        Assert.Equal(expected.OrderBy(h => h, System.StringComparer.Ordinal), outcome.HintNames.OrderBy(h => h, System.StringComparer.Ordinal));
         Snapshot.Match(name + ".g.cs", outcome.GeneratedSource(hintName));
     }
 
@@ -44,6 +47,15 @@ public class SnapshotTests
         Assert.Contains("self.attn_enc2 = u.SpatialTransformer(32, 16, 4, 8)", source);
         Assert.Contains("def forward(self, input, timestep, context):", source);
         Assert.Contains("skip1 = self.enc1(input, t)", source);
+    }
+
+    [Fact]
+    public void Onnx_export_source_matches_the_golden_file()
+    {
+        var outcome = GeneratorHarness.Run(Declarations.Variants);
+
+        Assert.Empty(outcome.CompileErrors);
+        Snapshot.Match("Variants.Onnx.g.cs", outcome.GeneratedSource("Samples.Variants.VariantNet.Onnx.g.cs"));
     }
 
     [Fact]
