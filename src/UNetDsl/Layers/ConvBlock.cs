@@ -216,14 +216,14 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
         }
 
         var identity = input;
-        if (_projection is not null)
+        if (proj is not null)
         {
-            identity = OnnxModules.Append(graph, _projection, identity, prefix + ".proj");
+            identity = OnnxModules.Append(graph, proj, identity, prefix + ".proj");
         }
 
-        if (_projectionNorm is not null)
+        if (proj_norm is not null)
         {
-            identity = OnnxModules.Append(graph, _projectionNorm, identity, prefix + ".proj_norm");
+            identity = OnnxModules.Append(graph, proj_norm, identity, prefix + ".proj_norm");
         }
 
         // Unpadded convolutions shrink the map: crop the identity to the output's centre, as forward does.
