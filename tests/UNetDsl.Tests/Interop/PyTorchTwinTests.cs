@@ -49,7 +49,7 @@ public sealed class PyTorchTwinTests : IDisposable
             print(name, "ok")
         """;
 
-    private static (int ExitCode, string Output) Run(string folder, params string[] arguments)
+    internal static (int ExitCode, string Output) Run(string folder, params string[] arguments)
     {
         RequireTorch();
         var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = folder };
