@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using Spectre.Console;
@@ -20,7 +21,8 @@ public static class Interchange
     /// <param name="checkpoint">A checkpoint written by train or import, or null for freshly initialised weights.</param>
     /// <param name="folder">The output folder.</param>
     /// <param name="seed">The seed of fresh weights.</param>
-    public static int Export(string? architecture, string? checkpoint, string folder, int seed)
+    /// <param name="onnx">Also write <c>&lt;Name&gt;.onnx</c> with symbolic batch and spatial sizes.</param>
+    public static int Export(string? architecture, string? checkpoint, string folder, int seed, bool onnx = false)
     {
         if (architecture is null && checkpoint is null)
         {
@@ -53,8 +55,17 @@ public static class Interchange
         var (module, helper) = PyTorchTwin.Write(twin, folder);
         var weights = Path.Combine(folder, twin.Geometry.Name + ".bin");
         network.save(weights);
+        var files = new List<string> { module, helper, weights };
+        if (onnx)
+        {
+            var model = Path.Combine(folder, twin.Geometry.Name + ".onnx");
+            network.eval();
+            ((IOnnxExportable)network).ExportOnnx(model, OnnxInputSize.Symbolic);
+            files.Add(model);
+        }
+
         AnsiConsole.MarkupLine($"[bold]{twin.Geometry.Name}[/] ({(checkpoint is null ? "fresh weights, seed " + seed : "weights of " + Markup.Escape(checkpoint))}):");
-        foreach (var file in new[] { module, helper, weights })
+        foreach (var file in files)
         {
             Console.WriteLine("  " + Path.GetFullPath(file));
         }

@@ -61,8 +61,9 @@ var exportArchitecture = new Option<string?>("--arch") { Description = "Architec
 var exportCheckpoint = new Option<string?>("--checkpoint") { Description = "A checkpoint written by train or import; default: fresh weights." };
 var exportOutput = new Option<string>("--out") { Description = "Folder for <Name>.py, unetdsl_torch.py and <Name>.bin (TorchSharp's weight format).", Required = true };
 var exportSeed = new Option<int>("--seed") { Description = "Seed of fresh weights.", DefaultValueFactory = _ => 1 };
-var export = new Command("export", "Write a network's PyTorch twin, unetdsl_torch.py and its weights in TorchSharp's format.") { exportArchitecture, exportCheckpoint, exportOutput, exportSeed };
-export.SetAction(result => Guard(() => Interchange.Export(result.GetValue(exportArchitecture), result.GetValue(exportCheckpoint), result.GetValue(exportOutput)!, result.GetValue(exportSeed))));
+var exportOnnx = new Option<bool>("--onnx") { Description = "Also write <Name>.onnx (symbolic batch and spatial sizes) for ONNX Runtime or Triton." };
+var export = new Command("export", "Write a network's PyTorch twin, unetdsl_torch.py and its weights in TorchSharp's format (and, with --onnx, an ONNX model).") { exportArchitecture, exportCheckpoint, exportOutput, exportSeed, exportOnnx };
+export.SetAction(result => Guard(() => Interchange.Export(result.GetValue(exportArchitecture), result.GetValue(exportCheckpoint), result.GetValue(exportOutput)!, result.GetValue(exportSeed), result.GetValue(exportOnnx))));
 
 var importArchitecture = new Option<string>("--arch") { Description = "Architecture the weights belong to: " + string.Join(", ", Catalog.Names) + ".", Required = true };
 var importWeights = new Option<string>("--weights") { Description = "Weights in TorchSharp's format (from a .pt: python3 -m unetdsl_torch convert IN.pt OUT.bin).", Required = true };

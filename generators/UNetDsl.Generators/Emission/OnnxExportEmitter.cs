@@ -32,7 +32,7 @@ internal static class OnnxExportEmitter
             w.Open("namespace " + spec.Namespace);
         }
 
-        w.Open(spec.Accessibility + " partial class " + spec.TypeName);
+        w.Open(spec.Accessibility + " partial class " + spec.TypeName + " : global::UNetDsl.IOnnxExportable");
         w.Line("/// <summary>");
         w.Line("/// Writes the network with its current weights to an ONNX model (opset 17) at <paramref name=\"path\"/>, built from the");
         w.Line("/// declaration rather than traced. Evaluation semantics: batch norm with its running statistics (folded into the");

@@ -115,6 +115,32 @@ public sealed class InterchangeCommandTests : IDisposable
     }
 
     [Fact]
+    public void Export_with_onnx_writes_a_symbolic_model_that_ONNX_Runtime_runs_as_TorchSharp_does()
+    {
+        var folder = Path.Combine(_folder, "onnx");
+
+        var (code, output) = Unet("export", "--arch", "small", "--out", folder, "--seed", "6", "--onnx");
+
+        Assert.True(code == 0, output);
+        var path = Path.Combine(folder, "SmallUNet.onnx");
+        Assert.Contains(Path.GetFullPath(path), output, StringComparison.Ordinal);
+        using var scope = NewDisposeScope();
+        using var model = new UNetApp.SmallUNet();
+        Initialization.He(model, 6);
+        model.eval();
+
+        // A batch and size other than the reference ones: the model's sizes are symbolic.
+        var rule = UNetApp.SmallUNet.SizeRules[0];
+        var input = randn(2, 1, rule.MinInput + rule.Step, rule.MinInput + (2 * rule.Step));
+        var expected = model.Predict(input);
+        var actual = Interop.OnnxExportTests.RunOnnx(path, input)["output"];
+
+        Assert.Equal(expected.shape, actual.Shape);
+        var worst = expected.contiguous().data<float>().ToArray().Zip(actual.Values, (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(worst < 1e-4f, $"max abs difference {worst}");
+    }
+
+    [Fact]
     public void Import_of_a_pt_file_or_of_another_networks_weights_is_one_clear_error()
     {
         var twin = Path.Combine(_folder, "small");

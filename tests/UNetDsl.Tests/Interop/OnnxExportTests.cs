@@ -258,9 +258,9 @@ public sealed class OnnxExportTests : IDisposable
     private static Tensor Input(UNetGeometry geometry, int[] size, long batch, int seed) =>
         randn(new[] { batch, (long)geometry.InputChannels }.Concat(size.Select(s => (long)s)).ToArray(), generator: new Generator((ulong)seed));
 
-    private sealed record OnnxOutput(long[] Shape, float[] Values);
+    internal sealed record OnnxOutput(long[] Shape, float[] Values);
 
-    private static Dictionary<string, OnnxOutput> RunOnnx(string path, Tensor input)
+    internal static Dictionary<string, OnnxOutput> RunOnnx(string path, Tensor input)
     {
         var values = input.contiguous().data<float>().ToArray();
         using var session = new InferenceSession(path);
