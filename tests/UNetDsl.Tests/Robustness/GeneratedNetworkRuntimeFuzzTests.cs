@@ -44,14 +44,20 @@ public class GeneratedNetworkRuntimeFuzzTests
     private static int[] Kernels(int dimensions, ConvPadding padding, int levels) =>
         dimensions == 3 ? new[] { 1, 3 } : padding == ConvPadding.Same || levels <= 2 ? new[] { 1, 3, 5 } : new[] { 1, 3 };
 
+    /// <summary>A per-axis kernel (e.g. 1x3x3 for thick slices) now and then; null keeps the size-based kernel.</summary>
+    private static Gen<int[]?> PerAxisKernel(int dimensions, int[] kernels) =>
+        Gen.Frequency((8, Gen.Const((int[]?)null)), (1, Pick(kernels).Array[dimensions].Select(k => (int[]?)k)));
+
+    /// <summary>Pooling factors: anisotropic in 3D as for thick slices; in 2D now and then uneven or by 3.</summary>
     private static Gen<int[]?> Pool(int dimensions) =>
         dimensions == 3
             ? Gen.Frequency((1, Gen.Const((int[]?)null)), (1, Pick<int[]?>(new[] { 1, 2, 2 }, new[] { 2, 2, 1 }, new[] { 2, 1, 2 }, new[] { 2, 2, 2 })))
-            : Gen.Frequency((6, Gen.Const((int[]?)null)), (1, Pick<int[]?>(new[] { 2, 1 }, new[] { 1, 2 })));
+            : Gen.Frequency((8, Gen.Const((int[]?)null)), (2, Pick<int[]?>(new[] { 2, 1 }, new[] { 1, 2 })), (1, Pick<int[]?>(new[] { 3, 3 }, new[] { 2, 3 })));
 
     private static Gen<LevelDeclaration> Level(int dimensions, int[] kernels, Gen<int> channel, int maxConvs) =>
         from channels in channel.Array[1, maxConvs]
         from kernel in Gen.Frequency((5, Gen.Const(0)), (1, Pick(kernels)))
+        from perAxisKernel in PerAxisKernel(dimensions, kernels)
         from pool in Pool(dimensions)
         from skip in Gen.Frequency((5, Gen.Const(SkipKind.Concat)), (3, Gen.Const(SkipKind.AttentionGate)), (1, Gen.Const(SkipKind.Add)), (1, Gen.Const(SkipKind.None)))
         from gateChannels in skip == SkipKind.AttentionGate ? Gen.Frequency((2, Gen.Const(0)), (1, Gen.Int[1, 4])) : Gen.Const(0)
@@ -61,6 +67,7 @@ public class GeneratedNetworkRuntimeFuzzTests
         select new LevelDeclaration(channels)
         {
             KernelSize = kernel,
+            Kernel = perAxisKernel,
             Pool = pool,
             Skip = skip,
             GateChannels = gateChannels,
@@ -83,6 +90,9 @@ public class GeneratedNetworkRuntimeFuzzTests
         // A 'Valid' volume shrinks on every axis at every convolution: two per level keep its smallest input small.
         let maxConvs = dimensions == 3 && padding == ConvPadding.Valid ? 2 : 3
         from kernel in Gen.Frequency((5, Gen.Const(0)), (2, Pick(kernels)))
+        from perAxisKernel in PerAxisKernel(dimensions, kernels)
+        from bottleneckKernel in Gen.Frequency((6, Gen.Const(0)), (1, Pick(kernels)))
+        from bottleneckPerAxisKernel in PerAxisKernel(dimensions, kernels)
         from levels in Level(dimensions, kernels, channel, maxConvs).Array[levelCount]
         from bottleneck in channel.Array[1, 2]
         from dropout in Gen.Frequency((4, Gen.Const(0.0)), (1, Gen.Const(0.5)))
@@ -103,6 +113,9 @@ public class GeneratedNetworkRuntimeFuzzTests
                 Dimensions = dimensions,
                 Padding = padding,
                 KernelSize = kernel,
+                Kernel = perAxisKernel,
+                BottleneckKernelSize = bottleneckKernel,
+                BottleneckKernel = bottleneckPerAxisKernel,
                 Block = block,
                 UpSampling = upSampling,
                 Normalization = normalization,
@@ -122,6 +135,7 @@ public class GeneratedNetworkRuntimeFuzzTests
         ("3 levels", d => d.Levels.Length == 3),
         ("kernel 1", d => d.KernelSize == 1 || d.Levels.Any(l => l.KernelSize == 1)),
         ("kernel 5", d => d.KernelSize == 5 || d.Levels.Any(l => l.KernelSize == 5)),
+        ("per-axis kernel", d => d.Kernel is not null || d.BottleneckKernel is not null || d.Levels.Any(l => l.Kernel is not null)),
         ("batch norm", d => d.Normalization == Normalization.Batch),
         ("instance norm", d => d.Normalization == Normalization.Instance),
         ("group norm", d => d.Normalization == Normalization.Group),
@@ -136,6 +150,7 @@ public class GeneratedNetworkRuntimeFuzzTests
         ("decoder channels", d => d.Levels.Any(l => l.DecoderChannels is not null)),
         ("up channels", d => d.Levels.Any(l => l.UpChannels != 0)),
         ("anisotropic pool", d => d.Levels.Any(l => l.Pool is not null && l.Pool.Distinct().Count() > 1)),
+        ("pool by 3", d => d.Levels.Any(l => l.Pool is not null && l.Pool.Contains(3))),
         ("deep supervision", d => d.Levels.Any(l => l.DeepSupervision)),
         ("input size", d => d.InputSize is not null),
         ("dropout", d => d.Dropout > 0),

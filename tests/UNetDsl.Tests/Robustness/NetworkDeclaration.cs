@@ -14,6 +14,8 @@ public sealed record LevelDeclaration(int[] Channels)
 {
     public int KernelSize { get; init; }
 
+    public int[]? Kernel { get; init; }
+
     public int[]? Pool { get; init; }
 
     public SkipKind Skip { get; init; } = SkipKind.Concat;
@@ -32,6 +34,11 @@ public sealed record LevelDeclaration(int[] Channels)
         if (KernelSize != 0)
         {
             arguments.Add("KernelSize = " + KernelSize.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (Kernel is not null)
+        {
+            arguments.Add("Kernel = " + IntArray(Kernel));
         }
 
         if (Pool is not null)
@@ -87,6 +94,8 @@ public sealed record NetworkDeclaration(string Name, int InChannels, int Classes
 
     public int KernelSize { get; init; }
 
+    public int[]? Kernel { get; init; }
+
     public BlockKind Block { get; init; } = BlockKind.Plain;
 
     public UpSampling UpSampling { get; init; } = UpSampling.TransposedConv;
@@ -101,6 +110,10 @@ public sealed record NetworkDeclaration(string Name, int InChannels, int Classes
     public int[]? InputSize { get; init; }
 
     public double Dropout { get; init; }
+
+    public int BottleneckKernelSize { get; init; }
+
+    public int[]? BottleneckKernel { get; init; }
 
     public string FullName => Namespace + "." + Name;
 
@@ -120,6 +133,11 @@ public sealed record NetworkDeclaration(string Name, int InChannels, int Classes
         if (KernelSize != 0)
         {
             unet.Add("KernelSize = " + KernelSize.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (Kernel is not null)
+        {
+            unet.Add("Kernel = " + LevelDeclaration.IntArray(Kernel));
         }
 
         if (Block != BlockKind.Plain)
@@ -160,6 +178,16 @@ public sealed record NetworkDeclaration(string Name, int InChannels, int Classes
         }
 
         text.Append("[Bottleneck(").Append(LevelDeclaration.Ints(Bottleneck));
+        if (BottleneckKernelSize != 0)
+        {
+            text.Append(", KernelSize = ").Append(BottleneckKernelSize.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (BottleneckKernel is not null)
+        {
+            text.Append(", Kernel = ").Append(LevelDeclaration.IntArray(BottleneckKernel));
+        }
+
         if (Dropout > 0)
         {
             text.Append(", Dropout = ").Append(Dropout.ToString("R", CultureInfo.InvariantCulture));

@@ -13,7 +13,9 @@ namespace UNetDsl.Tests.Robustness;
 /// <summary>
 /// Holds one generated network to what its generated members say: <c>ParameterCount</c> against the parameters
 /// TorchSharp holds, <c>OutputShape(batch)</c> against the output of <c>forward(zeros(InputShape(batch)))</c>, each
-/// deep-supervision head against the shape its XML documentation states, and <c>MultiplyAccumulates</c> positive.
+/// deep-supervision head against the shape its XML documentation states, and <c>MultiplyAccumulates</c> against
+/// the multiply-accumulates of the convolutions TorchSharp runs in that forward pass, counted per sample from each
+/// convolution's weight and the shapes it sees.
 /// </summary>
 public static class RuntimeAgreement
 {
@@ -79,12 +81,27 @@ public static class RuntimeAgreement
                 problems.Add("Geometry.ParameterCount is " + geometry.ParameterCount + ", ParameterCount " + parameterCount);
             }
 
-            Run(problems, "forward at InputShape(" + batch + ")", () => module.call(zeros(inputShape)).shape, outputShape);
-
+            // The compiler counts every head it lists, deep-supervision heads included: with heads, the pass to count
+            // is ForwardWithHeads, the one that trains them.
             var withHeads = type.GetMethod("ForwardWithHeads");
+            var macs = new Dictionary<string, long>(StringComparer.Ordinal);
+            using (withHeads is null ? CountMultiplyAccumulates(module, macs) : null)
+            {
+                Run(problems, "forward at InputShape(" + batch + ")", () => module.call(zeros(inputShape)).shape, outputShape);
+            }
+
             if (withHeads is not null)
             {
-                CheckHeads(problems, module, withHeads, generatedSource, inputShape, outputShape, batch);
+                using (CountMultiplyAccumulates(module, macs))
+                {
+                    CheckHeads(problems, module, withHeads, generatedSource, inputShape, outputShape, batch);
+                }
+            }
+
+            if (macs.Values.Sum() != multiplyAccumulates)
+            {
+                problems.Add("MultiplyAccumulates is " + multiplyAccumulates + " but the convolutions run " + macs.Values.Sum() + " per sample ("
+                    + string.Join(", ", macs.Select(m => m.Key + " " + m.Value)) + ")");
             }
 
             if (checkLargerSize && !declaredInput)
@@ -98,6 +115,36 @@ public static class RuntimeAgreement
         }
 
         return problems;
+    }
+
+    /// <summary>
+    /// Adds each convolution's multiply-accumulates per sample to <paramref name="macs"/>, by submodule name, for every
+    /// forward pass until disposed: a convolution does its weight's size of them at every output position, a
+    /// transposed one at every input position.
+    /// </summary>
+    private static IDisposable CountMultiplyAccumulates(nn.Module<Tensor, Tensor> module, Dictionary<string, long> macs)
+    {
+        var removers = new List<Action>();
+        var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        foreach (var (name, child) in module.named_modules())
+        {
+            // A module can be listed under two names (its registered name and its field's); count it once.
+            if (child is not TorchSharp.Modules.Convolution conv || !seen.Add(conv))
+            {
+                continue;
+            }
+
+            var transposed = conv.GetType().Name.StartsWith("ConvTranspose", StringComparison.Ordinal);
+            var hook = conv.register_forward_hook((_, input, output) =>
+            {
+                var positions = transposed ? input.shape.Skip(2).Aggregate(1L, (a, b) => a * b) : output.shape.Skip(2).Aggregate(1L, (a, b) => a * b);
+                macs[name] = macs.GetValueOrDefault(name) + (positions * conv.weight!.numel());
+                return output;
+            });
+            removers.Add(hook.remove);
+        }
+
+        return new Restore(() => removers.ForEach(remove => remove()));
     }
 
     private static void CheckHeads(List<string> problems, nn.Module<Tensor, Tensor> module, MethodInfo withHeads, string generatedSource, long[] inputShape, long[] outputShape, long batch)
