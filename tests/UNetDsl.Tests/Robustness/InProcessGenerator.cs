@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Reflection;
@@ -93,10 +94,13 @@ public sealed class InProcessGenerator
     public string GeneratedSource(NetworkDeclaration declaration) => _generated[declaration.FullName + ".g.cs"];
 
     /// <summary>The valid-size rule of every axis, as the generated <c>s_sizeRules</c> table states it.</summary>
-    public IReadOnlyList<ValidSizeRule> SizeRules(NetworkDeclaration declaration) =>
-        Regex.Matches(GeneratedSource(declaration), @"new global::UNetDsl\.ValidSizeRule\((\d+), (\d+), (\d+)\)")
-            .Select(m => new ValidSizeRule(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), int.Parse(m.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture)))
+    public IReadOnlyList<ValidSizeRule> SizeRules(NetworkDeclaration declaration)
+    {
+        static int Number(Match match, int group) => int.Parse(match.Groups[group].Value, CultureInfo.InvariantCulture);
+        return Regex.Matches(GeneratedSource(declaration), @"new global::UNetDsl\.ValidSizeRule\((\d+), (\d+), (\d+)\)")
+            .Select(m => new ValidSizeRule(Number(m, 1), Number(m, 2), Number(m, 3)))
             .ToList();
+    }
 
     /// <summary>Errors of the compilation with the generated files added.</summary>
     public IReadOnlyList<Diagnostic> CompileErrors() => _output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
