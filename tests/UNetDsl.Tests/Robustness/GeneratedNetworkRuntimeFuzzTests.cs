@@ -101,13 +101,17 @@ public class GeneratedNetworkRuntimeFuzzTests
         from declareInput in Gen.Frequency((2, Gen.Const(false)), (1, Gen.Const(true)))
         from inputSteps in dimensions == 3 ? Gen.Const(0) : Gen.Int[0, 2]
         from oneValue in Gen.Bool
+        // With 'Valid' padding a deeper level may take its skip from a finer one: the larger map is centre-cropped.
+        from rewire in Gen.Frequency((4, Gen.Const(0)), (1, Gen.Int[1, 2]))
         select new Candidate(
             new NetworkDeclaration(
                 "Net",
                 inChannels,
                 classes,
                 // Level 1 carries the main head; deep supervision adds heads from level 2 on.
-                levels.Select((l, i) => i == 0 ? l with { DeepSupervision = false } : l).ToArray(),
+                levels.Select((l, i) => i == 0 ? l with { DeepSupervision = false } : l)
+                    .Select((l, i) => padding == ConvPadding.Valid && rewire > 0 && i > 0 && l.Skip != SkipKind.None ? l with { SkipFrom = Math.Min(rewire, i) } : l)
+                    .ToArray(),
                 bottleneck)
             {
                 Dimensions = dimensions,
@@ -147,6 +151,7 @@ public class GeneratedNetworkRuntimeFuzzTests
         ("gate", d => d.Levels.Any(l => l.Skip == SkipKind.AttentionGate)),
         ("add", d => d.Levels.Any(l => l.Skip == SkipKind.Add)),
         ("no skip", d => d.Levels.Any(l => l.Skip == SkipKind.None)),
+        ("skip from a finer level", d => d.Levels.Any(l => l.SkipFrom != 0)),
         ("decoder channels", d => d.Levels.Any(l => l.DecoderChannels is not null)),
         ("up channels", d => d.Levels.Any(l => l.UpChannels != 0)),
         ("anisotropic pool", d => d.Levels.Any(l => l.Pool is not null && l.Pool.Distinct().Count() > 1)),

@@ -28,6 +28,8 @@ public sealed record LevelDeclaration(int[] Channels)
 
     public int UpChannels { get; init; }
 
+    public int SkipFrom { get; init; }
+
     public string Attribute()
     {
         var arguments = new List<string> { Ints(Channels) };
@@ -69,6 +71,11 @@ public sealed record LevelDeclaration(int[] Channels)
         if (UpChannels != 0)
         {
             arguments.Add("UpChannels = " + UpChannels.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (SkipFrom != 0)
+        {
+            arguments.Add("SkipFrom = " + SkipFrom.ToString(CultureInfo.InvariantCulture));
         }
 
         return "[Level(" + string.Join(", ", arguments) + ")]";
