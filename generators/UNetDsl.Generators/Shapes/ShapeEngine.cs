@@ -445,6 +445,7 @@ internal static class ShapeEngine
         {
             var macs = 0L;
             var volume = ShapeEngine.Product(stack.Kernel);
+            var inputVolume = Volume(_size);
             for (var j = 0; j < stack.Channels.Count; j++)
             {
                 var inChannels = _channels;
@@ -468,7 +469,8 @@ internal static class ShapeEngine
 
             if (stack.HasProjection)
             {
-                macs += Volume(_size) * stack.InChannels * stack.OutChannels;
+                // The projection runs on the block's input, before the centre crop that 'Valid' padding needs.
+                macs += inputVolume * stack.InChannels * stack.OutChannels;
             }
 
             var kind = stack.TimeConditioned ? " + time" : stack.Residual ? " residual" : string.Empty;

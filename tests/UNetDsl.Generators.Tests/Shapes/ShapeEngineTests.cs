@@ -98,6 +98,18 @@ public class ShapeEngineTests
         Assert.Equal(report.Layers.Sum(l => l.MultiplyAccumulates), report.MultiplyAccumulates);
     }
 
+    [Fact]
+    public void Residual_projection_is_counted_at_the_blocks_input_size_with_valid_padding()
+    {
+        var spec = Spec(PaddingKind.Valid, new[] { new[] { 4 } }, new[] { 8 }, new[] { 20, 20 }, block: UNetDsl.Generators.Model.BlockKind.Residual);
+        var report = DeclarationValidator.Validate(spec).Report!;
+
+        // Two 3x3 convs 1 -> 4 and 4 -> 4 shrink 20x20 to 18x18 and 16x16; the 1x1 projection 1 -> 4 runs on the
+        // 20x20 input and is centre-cropped afterwards.
+        Assert.Equal(new[] { 16, 16 }, report.Layer("enc1").Size.ToArray());
+        Assert.Equal((18L * 18 * 1 * 4 * 9) + (16L * 16 * 4 * 4 * 9) + (20L * 20 * 1 * 4), report.Layer("enc1").MultiplyAccumulates);
+    }
+
     [Theory]
     [InlineData(1, 2)]
     [InlineData(2, 4)]
