@@ -17,6 +17,7 @@ using static TorchSharp.torch;
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- tiles
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- memory [--train N]
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- onnx [--runs N] [--threads N]   (2 threads unless given)
+//   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- layout [--runs N]
 //   (internal) ... -- measure --inference N --train N; memorystep --variant V --train N
 var command = args.FirstOrDefault() ?? "allocator";
 int Option(string name, int fallback)
@@ -55,12 +56,15 @@ switch (command)
     case "onnx":
         OnnxBenchmark.Run(Option("--runs", 5), Option("--threads", 2));
         return 0;
+    case "layout":
+        LayoutBenchmark.Run(Option("--runs", 5));
+        return 0;
     case "twin":
         torch.set_num_threads(threads);
         TwinBenchmark.Run(inferenceRuns, trainRuns, args.Contains("--3d"));
         return 0;
     default:
-        Console.Error.WriteLine($"Unknown command '{command}'. Commands: allocator, memory, twin [--3d], inference, onnx, tiles, weightmap, measure, memorystep.");
+        Console.Error.WriteLine($"Unknown command '{command}'. Commands: allocator, memory, twin [--3d], inference, onnx, layout, tiles, weightmap, measure, memorystep.");
         return 2;
 }
 
