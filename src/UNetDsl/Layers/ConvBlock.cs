@@ -127,9 +127,26 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
                     fused.weight!.copy_(conv.weight.mul(scale.view(shape)));
                     var bias = conv.bias is null ? norm.running_mean!.neg() : conv.bias.sub(norm.running_mean!);
                     fused.bias!.copy_(bias.mul(scale).add(norm.bias!));
+
+                    // The fused convolution runs inference only: give it the layout inference measures fastest with.
+                    Layer.UseChannelsLast(fused);
                     folded.Add(fused);
                     i++;
                     count++;
+                }
+                else if (_steps[i] is TorchSharp.Modules.Convolution plain)
+                {
+                    // An inference copy in channels-last strides; the registered weight keeps its layout, so the
+                    // state_dict saves as before. Costs one more copy of the weight while prepared.
+                    var copy = (TorchSharp.Modules.Convolution)Layer.Conv(_dimensions, (int)plain.in_channels, (int)plain.out_channels, _kernel, _padding, bias: plain.bias is not null, plain.weight!.device, plain.weight.dtype);
+                    copy.weight!.copy_(plain.weight);
+                    if (plain.bias is not null)
+                    {
+                        copy.bias!.copy_(plain.bias);
+                    }
+
+                    Layer.UseChannelsLast(copy);
+                    folded.Add(copy);
                 }
                 else
                 {
@@ -240,6 +257,18 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
 
         var sum = graph.Add(current, identity, prefix + "/residual");
         return OnnxModules.Append(graph, _finalActivation, sum, prefix + ".act" + index);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Switching to training drops the inference copies, which further training would leave stale.</remarks>
+    public override void train(bool on = true)
+    {
+        if (on)
+        {
+            DisposeFolded();
+        }
+
+        base.train(on);
     }
 
     private void DisposeFolded()

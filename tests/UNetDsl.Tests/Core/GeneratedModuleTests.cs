@@ -1,3 +1,4 @@
+using System.IO;
 using System;
 using System.Globalization;
 using System.Linq;
@@ -186,5 +187,45 @@ public class GeneratedModuleTests
         var difference = (folded - plain).abs().max().item<float>();
         Assert.True(difference < 1e-4, "max abs difference " + difference);
         Assert.False(model.training);
+
+        // Predict hands back an ordinary tensor; the parameters keep their layout (the inference copies are separate).
+        Assert.True(folded.is_contiguous());
+        Assert.All(model.parameters(), p => Assert.True(p.is_contiguous()));
+
+        // The relaid weights save and load with their values: a fresh network computes the same.
+        var path = Path.GetTempFileName();
+        try
+        {
+            model.save(path);
+            using var reloaded = new SmallBatchNormNet();
+            reloaded.load(path);
+            reloaded.eval();
+            using (no_grad())
+            {
+                var again = reloaded.call(input);
+                var reloadDifference = (again - plain).abs().max().item<float>();
+                Assert.True(reloadDifference < 1e-4, "after save and load, max abs difference " + reloadDifference);
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+
+        // Training again drops the inference copies: after a step, evaluation uses the new weights.
+        model.train();
+        optimizer.zero_grad();
+        nn.functional.cross_entropy(model.call(input), target).backward();
+        optimizer.step();
+        model.eval();
+        using (no_grad())
+        {
+            var trained = model.call(input);
+            using var reference = new SmallBatchNormNet();
+            reference.load_state_dict(model.state_dict());
+            reference.eval();
+            var stale = (trained - reference.call(input)).abs().max().item<float>();
+            Assert.True(stale < 1e-5f, "evaluation after further training differs from the trained weights by " + stale);
+        }
     }
 }
