@@ -108,7 +108,8 @@ internal static class UNetEmitter
         w.Line("/// <summary>Trainable parameters, as TorchSharp counts them: " + Group(report.Parameters) + ".</summary>");
         w.Line("public const long ParameterCount = " + report.Parameters.ToString(CultureInfo.InvariantCulture) + "L;");
         w.Line();
-        w.Line("/// <summary>Multiply-accumulates of the convolutions in one forward pass over " + input + ".</summary>");
+        var heads = net.SupervisedLevels.Length > 0 ? ", deep-supervision heads included (as ForwardWithHeads runs them)" : string.Empty;
+        w.Line("/// <summary>Multiply-accumulates of the convolutions in one forward pass over " + input + heads + ".</summary>");
         w.Line("public const long MultiplyAccumulates = " + report.MultiplyAccumulates.ToString(CultureInfo.InvariantCulture) + "L;");
         w.Line();
         w.Line("/// <summary>Channels the input must have.</summary>");
