@@ -60,42 +60,20 @@ public sealed class UNetGenerator : IIncrementalGenerator
                 return;
             }
 
-            string source;
-            try
+            AddSource(spc, input, UNetEmitter.HintName(input.Spec), UNetEmitter.Emit);
+            if (OnnxExportEmitter.Applies(input.Report))
             {
-                source = UNetEmitter.Emit(input.Spec, input.Report);
+                AddSource(spc, input, OnnxExportEmitter.HintName(input.Spec), OnnxExportEmitter.Emit);
             }
-            catch (Exception exception)
-            {
-                // The compiler turns an exception here into CS8785 and drops every generated file; report ours instead.
-                spc.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.GeneratorFailure, Location.None, input.Spec.FullName, exception.GetType().Name, exception.Message));
-                return;
-            }
-
-            spc.AddSource(UNetEmitter.HintName(input.Spec), source);
-            AddOnnxExport(spc, input);
         });
 
         // The PyTorch twin goes to a file of its own, from the same cached input.
         context.RegisterSourceOutput(emitInputs, static (spc, input) =>
         {
-            if (input is null)
+            if (input is not null)
             {
-                return;
+                AddSource(spc, input, PyTorchTwinEmitter.HintName(input.Spec), PyTorchTwinEmitter.Emit);
             }
-
-            string source;
-            try
-            {
-                source = PyTorchTwinEmitter.Emit(input.Spec, input.Report);
-            }
-            catch (Exception exception)
-            {
-                spc.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.GeneratorFailure, Location.None, input.Spec.FullName, exception.GetType().Name, exception.Message));
-                return;
-            }
-
-            spc.AddSource(PyTorchTwinEmitter.HintName(input.Spec), source);
         });
 
         var diagnostics = validated
@@ -111,26 +89,22 @@ public sealed class UNetGenerator : IIncrementalGenerator
         });
     }
 
-    /// <summary>Adds the <c>ExportOnnx</c> partial of a network that has one; a failure is reported, never thrown.</summary>
-    private static void AddOnnxExport(SourceProductionContext spc, EmitInput input)
+    /// <summary>Emits one generated file; a failure becomes UNET0900, never an exception.</summary>
+    private static void AddSource(SourceProductionContext spc, EmitInput input, string hintName, Func<UNetSpec, NetworkReport, string> emit)
     {
-        if (!OnnxExportEmitter.Applies(input.Report))
-        {
-            return;
-        }
-
         string source;
         try
         {
-            source = OnnxExportEmitter.Emit(input.Spec, input.Report);
+            source = emit(input.Spec, input.Report);
         }
         catch (Exception exception)
         {
+            // The compiler turns an exception here into CS8785 and drops every generated file; report ours instead.
             spc.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.GeneratorFailure, Location.None, input.Spec.FullName, exception.GetType().Name, exception.Message));
             return;
         }
 
-        spc.AddSource(OnnxExportEmitter.HintName(input.Spec), source);
+        spc.AddSource(hintName, source);
     }
 
     /// <summary>Validates a parsed declaration and ties each finding to the source location of its argument.</summary>
