@@ -64,8 +64,8 @@ internal static class OnnxBenchmark
             var torchTimes = new List<double>();
             for (var i = 0; i < runs; i++)
             {
-                onnxTimes.Add(Time(() => RunOnnx()));
-                torchTimes.Add(Time(() => RunTorch()));
+                onnxTimes.Add(TwinBenchmark.Time(() => RunOnnx()));
+                torchTimes.Add(TwinBenchmark.Time(() => RunTorch()));
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  run {i + 1}: ONNX Runtime {onnxTimes[^1]:0.000} s, TorchSharp {torchTimes[^1]:0.000} s"));
             }
 
@@ -84,12 +84,5 @@ internal static class OnnxBenchmark
         {
             File.Delete(path);
         }
-    }
-
-    private static double Time(Action action)
-    {
-        var watch = Stopwatch.StartNew();
-        action();
-        return watch.Elapsed.TotalSeconds;
     }
 }

@@ -80,17 +80,16 @@ static int CompareAllocators(int inferenceRuns, int trainRuns, int threads)
     foreach (var (name, description, environment) in modes)
     {
         Console.Error.WriteLine($"== {name}");
-        var output = RunSelf(
+        var result = MeasureInChild(
             new[] { "measure", "--inference", inferenceRuns.ToString(CultureInfo.InvariantCulture), "--train", trainRuns.ToString(CultureInfo.InvariantCulture), "--threads", threads.ToString(CultureInfo.InvariantCulture) },
             environment);
-        if (output is null)
+        if (result is null)
         {
             Console.Error.WriteLine($"measure failed in mode '{name}'.");
             return 1;
         }
 
-        var line = output.Split('\n').Last(l => l.StartsWith("RESULT ", StringComparison.Ordinal)).Split(' ');
-        results.Add((name, description, double.Parse(line[1], CultureInfo.InvariantCulture), double.Parse(line[2], CultureInfo.InvariantCulture), double.Parse(line[3], CultureInfo.InvariantCulture)));
+        results.Add((name, description, result[0], result[1], result[2]));
     }
 
     var baseline = results[0];
@@ -255,7 +254,8 @@ static double PeakRssMiB()
     return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
 }
 
-static string? RunSelf(IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
+/// <summary>Runs this program with <paramref name="arguments"/> in a child process; the numbers of its RESULT line, or null on failure.</summary>
+static double[]? MeasureInChild(IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
 {
     // Allocator settings are process-wide and peak RSS is per process: each measurement gets a fresh process.
     var start = new ProcessStartInfo(Environment.ProcessPath!)
@@ -284,7 +284,13 @@ static string? RunSelf(IEnumerable<string> arguments, IReadOnlyDictionary<string
     using var child = Process.Start(start)!;
     var output = child.StandardOutput.ReadToEnd();
     child.WaitForExit();
-    return child.ExitCode == 0 ? output : null;
+    if (child.ExitCode != 0)
+    {
+        return null;
+    }
+
+    var line = output.Split('\n').Last(l => l.StartsWith("RESULT ", StringComparison.Ordinal));
+    return line.Split(' ').Skip(1).Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
 }
 
 static int CompareCheckpointing(int trainRuns, int threads)
@@ -300,19 +306,18 @@ static int CompareCheckpointing(int trainRuns, int threads)
     foreach (var (name, levels) in variants)
     {
         Console.Error.WriteLine($"== {name}");
-        var output = RunSelf(
+        var result = MeasureInChild(
             new[] { "memorystep", "--variant", name, "--train", trainRuns.ToString(CultureInfo.InvariantCulture), "--threads", threads.ToString(CultureInfo.InvariantCulture) },
             // Every large block mmap'd and returned on free, so that resident memory follows live tensors; the
             // product's default allocator keeps freed memory for reuse, which hides what a variant really needs.
             new Dictionary<string, string> { ["UNETDSL_MALLOC"] = "system", ["MALLOC_MMAP_THRESHOLD_"] = "131072", ["MALLOC_TRIM_THRESHOLD_"] = "131072" });
-        if (output is null)
+        if (result is null)
         {
             Console.Error.WriteLine($"memorystep failed for '{name}'.");
             return 1;
         }
 
-        var line = output.Split('\n').Last(l => l.StartsWith("RESULT ", StringComparison.Ordinal)).Split(' ');
-        results.Add((levels, double.Parse(line[1], CultureInfo.InvariantCulture), double.Parse(line[2], CultureInfo.InvariantCulture), double.Parse(line[3], CultureInfo.InvariantCulture), double.Parse(line[4], CultureInfo.InvariantCulture)));
+        results.Add((levels, result[0], result[1], result[2], result[3]));
     }
 
     var baseline = results[0];

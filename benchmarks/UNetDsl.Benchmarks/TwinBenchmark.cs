@@ -177,7 +177,8 @@ public static class TwinBenchmark
         return 2.0 * 2048 * 2048 * 2048 / Median(times) / 1e9;
     }
 
-    private static double Time(Action action)
+    /// <summary>Seconds <paramref name="action"/> takes, once.</summary>
+    public static double Time(Action action)
     {
         var watch = Stopwatch.StartNew();
         action();

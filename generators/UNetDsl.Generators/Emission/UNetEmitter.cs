@@ -438,13 +438,14 @@ internal static class UNetEmitter
         {
             var n = level.Number;
             var pool = net.UniformPooling ? "pool" : "pool" + n;
-            var levelInput = n == 1 && !net.Levels[0].Checkpoint ? "input" : "x";
+            var levelInput = n == 1 ? "input" : "x";
             if (level.Checkpoint)
             {
                 // This level and everything below it become one recomputed segment; the lambda's x shadows the outer one.
-                w.Line("x = global::UNetDsl.Layers.ActivationCheckpoint.Run(" + (n == 1 ? "input" : "x") + ", x =>");
+                w.Line("x = global::UNetDsl.Layers.ActivationCheckpoint.Run(" + levelInput + ", x =>");
                 w.Line("{");
                 w.Indent();
+                levelInput = "x";
             }
 
             w.Line("var skip" + n + " = enc" + n + ".call(" + levelInput + time + "); " + Shape("enc" + n));

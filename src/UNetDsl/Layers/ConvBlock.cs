@@ -103,8 +103,9 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// Folds every batch norm into the convolution before it, with the norm's current running statistics: in
-    /// evaluation mode the block then runs one convolution where it ran a convolution and a norm. Training mode
-    /// keeps using the unfolded layers; call again after further training. The state_dict does not change.
+    /// evaluation mode the block then runs one convolution where it ran a convolution and a norm, and every convolution
+    /// from a channels-last copy. Switching to training mode drops the copies; call again after further training. The
+    /// state_dict does not change.
     /// </summary>
     /// <returns>The number of norms folded.</returns>
     public int FoldBatchNorm()
@@ -123,30 +124,14 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
                     var shape = new long[conv.weight!.dim()];
                     Array.Fill(shape, 1L);
                     shape[0] = -1;
-                    var fused = (TorchSharp.Modules.Convolution)Layer.Conv(_dimensions, (int)conv.in_channels, (int)conv.out_channels, _kernel, _padding, bias: true, conv.weight.device, conv.weight.dtype);
-                    fused.weight!.copy_(conv.weight.mul(scale.view(shape)));
                     var bias = conv.bias is null ? norm.running_mean!.neg() : conv.bias.sub(norm.running_mean!);
-                    fused.bias!.copy_(bias.mul(scale).add(norm.bias!));
-
-                    // The fused convolution runs inference only: give it the layout inference measures fastest with.
-                    Layer.UseChannelsLast(fused);
-                    folded.Add(fused);
+                    folded.Add(InferenceConv(conv, conv.weight.mul(scale.view(shape)), bias.mul(scale).add(norm.bias!)));
                     i++;
                     count++;
                 }
                 else if (_steps[i] is TorchSharp.Modules.Convolution plain)
                 {
-                    // An inference copy in channels-last strides; the registered weight keeps its layout, so the
-                    // state_dict saves as before. Costs one more copy of the weight while prepared.
-                    var copy = (TorchSharp.Modules.Convolution)Layer.Conv(_dimensions, (int)plain.in_channels, (int)plain.out_channels, _kernel, _padding, bias: plain.bias is not null, plain.weight!.device, plain.weight.dtype);
-                    copy.weight!.copy_(plain.weight);
-                    if (plain.bias is not null)
-                    {
-                        copy.bias!.copy_(plain.bias);
-                    }
-
-                    Layer.UseChannelsLast(copy);
-                    folded.Add(copy);
+                    folded.Add(InferenceConv(plain, plain.weight!, plain.bias));
                 }
                 else
                 {
@@ -195,6 +180,24 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
         }
 
         return current;
+    }
+
+    /// <summary>
+    /// A convolution shaped like <paramref name="like"/> holding <paramref name="weight"/> and <paramref name="bias"/>
+    /// in channels-last strides, the layout inference measures fastest with. It is a copy: the registered parameters
+    /// keep their layout, so the state_dict saves as before, at the cost of one more copy of the weights while prepared.
+    /// </summary>
+    private TorchSharp.Modules.Convolution InferenceConv(TorchSharp.Modules.Convolution like, Tensor weight, Tensor? bias)
+    {
+        var copy = (TorchSharp.Modules.Convolution)Layer.Conv(_dimensions, (int)like.in_channels, (int)like.out_channels, _kernel, _padding, bias: bias is not null, weight.device, weight.dtype);
+        copy.weight!.copy_(weight);
+        if (bias is not null)
+        {
+            copy.bias!.copy_(bias);
+        }
+
+        Layer.UseChannelsLast(copy);
+        return copy;
     }
 
     /// <summary>
