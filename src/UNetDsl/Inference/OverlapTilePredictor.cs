@@ -72,7 +72,8 @@ public static class OverlapTilePredictor
                         tiles[i] = extended.narrow(1, y, inH).narrow(2, x, inW);
                     }
 
-                    var scores = model.call(stack(tiles));
+                    // Channels-last, as the generated Predict feeds its network: the layout oneDNN runs fastest.
+                    var scores = model.call(Layers.Layer.ToChannelsLast(stack(tiles)));
 
                     // 'Same' networks return their input size: keep the centre, the context margin cut off.
                     var offsetY = (scores.shape[2] - outH) / 2;
