@@ -441,11 +441,8 @@ internal static class UNetEmitter
             var levelInput = n == 1 ? "input" : "x";
             if (level.Checkpoint)
             {
-                // This level and everything below it become one recomputed segment; the lambda's x shadows the outer one.
-                w.Line("x = global::UNetDsl.Layers.ActivationCheckpoint.Run(" + levelInput + ", x =>");
-                w.Line("{");
-                w.Indent();
-                levelInput = "x";
+                WriteCheckpointedEncoder(w, report, level, pool, levelInput, lastUse.ContainsKey(n), Shape);
+                continue;
             }
 
             w.Line("var skip" + n + " = enc" + n + ".call(" + levelInput + time + "); " + Shape("enc" + n));
@@ -476,68 +473,56 @@ internal static class UNetEmitter
         foreach (var level in net.Levels.Reverse())
         {
             var n = level.Number;
-            if (level.Skip == SkipJoin.None)
+            if (level.Checkpoint)
             {
-                w.Line("x = Consume(x, up" + n + ".call(x)); " + Shape("up" + n));
-            }
-            else
-            {
-                var row = report.LevelTable.First(r => r.Level == n);
-                var cropped = row.SkipCrop.Any(c => c != 0);
-                var skip = cropped ? "crop" : "skip" + level.SkipFrom;
+                // The decoder block is recomputed in backward from what enters it: the coarser map, the skip it
+                // joins and, in a conditional network, the timestep embedding and the context.
+                var inputs = new List<string> { "x" };
+                var bindings = new List<string> { "var x = d[0];" };
+                if (level.Skip != SkipJoin.None)
+                {
+                    bindings.Add("var skip" + level.SkipFrom + " = d[" + inputs.Count + "];");
+                    inputs.Add("skip" + level.SkipFrom);
+                }
+
+                if (conditioning is not null)
+                {
+                    bindings.Add("var t = d[" + inputs.Count + "];");
+                    inputs.Add("t");
+                    if (conditioning.AttentionAt(n))
+                    {
+                        bindings.Add("var context = d[" + inputs.Count + "];");
+                        inputs.Add("context");
+                    }
+                }
+
+                w.Line("x = Consume(x, global::UNetDsl.Layers.ActivationCheckpoint.Run(new " + Tensor + "[] { " + string.Join(", ", inputs) + " }, d =>");
                 w.Line("{");
                 w.Indent();
-                w.Line("var up = up" + n + ".call(x); " + Shape("up" + n));
-                if (cropped)
+                foreach (var binding in bindings)
                 {
-                    // A view of the skip: no copy, but its handle keeps the skip's memory alive, so it is released below.
-                    w.Line("var crop = " + Layer + ".CenterCrop(skip" + level.SkipFrom + ", up);");
+                    w.Line(binding);
                 }
 
-                switch (level.Skip)
-                {
-                    case SkipJoin.Concat:
-                        w.Line("x = Consume(x, global::TorchSharp.torch.cat(new " + Tensor + "[] { " + skip + ", up }, 1)); " + Shape("cat" + n));
-                        break;
-                    case SkipJoin.Add:
-                        w.Line("x = Consume(x, up.add(" + skip + ")); " + Shape("add" + n));
-                        break;
-                    default:
-                        // The gate reads x (the coarser decoder map, g) before it is released.
-                        w.Line("var gated = gate" + n + ".call(" + skip + ", x); " + Shape("gate" + n));
-                        w.Line("x = Consume(x, global::TorchSharp.torch.cat(new " + Tensor + "[] { gated, up }, 1)); " + Shape("cat" + n));
-                        w.Line("gated.Dispose();");
-                        break;
-                }
-
-                w.Line("up.Dispose();");
-                if (cropped)
-                {
-                    w.Line("crop.Dispose();");
-                }
-
-                if (lastUse[level.SkipFrom] == n)
+                WriteDecoderLevel(w, report, level, level.Skip != SkipJoin.None && lastUse[level.SkipFrom] == n, Shape, Attention, time);
+                w.Line("return new[] { x };");
+                w.Close(")[0]);");
+                if (level.Skip != SkipJoin.None && lastUse[level.SkipFrom] == n)
                 {
                     w.Line("skip" + level.SkipFrom + ".Dispose();");
                 }
-
-                w.Close();
+            }
+            else
+            {
+                WriteDecoderLevel(w, report, level, level.Skip != SkipJoin.None && lastUse[level.SkipFrom] == n, Shape, Attention, time);
             }
 
-            w.Line("x = Consume(x, dec" + n + ".call(x" + time + ")); " + Shape("dec" + n));
-            Attention(conditioning?.AttentionAt(n) == true, "attn_dec" + n, "x");
             if (level.DeepSupervision)
             {
                 w.Open("if (heads is not null)");
                 w.Line("heads[" + System.Array.IndexOf(supervised, level) + "] = head" + n + ".call(x); " + Shape("head" + n));
                 w.Close();
                 w.Line();
-            }
-
-            if (level.Checkpoint)
-            {
-                w.Line("return x;");
-                w.Close(");");
             }
         }
 
@@ -566,6 +551,132 @@ internal static class UNetEmitter
         w.Line("return result;");
         w.Close();
         w.Line();
+    }
+
+    /// <summary>
+    /// One encoder level as a recomputed segment: its block, attention and pooling run inside, and only their input
+    /// stays for backward. The skip leaves the segment already cut to what its decoder level joins (a copy), so the
+    /// full-size map need not outlive the forward pass.
+    /// </summary>
+    private static void WriteCheckpointedEncoder(SourceWriter w, NetworkReport report, ResolvedLevel level, string pool, string levelInput, bool joined, System.Func<string, string> shape)
+    {
+        var net = report.Network;
+        var n = level.Number;
+        var conditioning = net.Conditioning;
+        var inputs = new List<string> { levelInput };
+        var time = string.Empty;
+        var context = string.Empty;
+        if (conditioning is not null)
+        {
+            time = ", e[" + inputs.Count + "]";
+            inputs.Add("t");
+            if (conditioning.AttentionAt(n))
+            {
+                context = "e[" + inputs.Count + "]";
+                inputs.Add("context");
+            }
+        }
+
+        // A skip joined by one decoder level only can be cropped here, by the amount the shape engine derived.
+        var joiners = net.Levels.Where(l => l.Skip != SkipJoin.None && l.SkipFrom == n).ToList();
+        var crop = joiners.Count == 1 ? report.LevelTable.First(r => r.Level == joiners[0].Number).SkipCrop : default;
+        var cropped = joiners.Count == 1 && crop.Any(c => c != 0);
+
+        w.Line("var level" + n + " = global::UNetDsl.Layers.ActivationCheckpoint.Run(new " + Tensor + "[] { " + string.Join(", ", inputs) + " }, e =>");
+        w.Line("{");
+        w.Indent();
+        w.Line("var skip = enc" + n + ".call(e[0]" + time + "); " + shape("enc" + n));
+        if (context.Length > 0)
+        {
+            w.Line("skip = Consume(skip, attn_enc" + n + ".call(skip, " + context + ")); " + shape("attn_enc" + n));
+        }
+
+        if (!joined)
+        {
+            w.Line("return new[] { Consume(skip, " + pool + ".call(skip)) }; " + shape("pool" + n));
+        }
+        else
+        {
+            w.Line("var pooled = " + pool + ".call(skip); " + shape("pool" + n));
+            if (cropped)
+            {
+                w.Line("var kept = Consume(skip, " + Layer + ".CenterCropCopy(skip, " + string.Join(", ", crop) + ")); // what decoder level " + joiners[0].Number + " joins");
+                w.Line("return new[] { kept, pooled };");
+            }
+            else
+            {
+                w.Line("return new[] { skip, pooled };");
+            }
+        }
+
+        w.Close(");");
+        if (joined)
+        {
+            w.Line("var skip" + n + " = level" + n + "[0];");
+        }
+
+        if (n > 1)
+        {
+            w.Line("x.Dispose();");
+        }
+
+        w.Line("x = level" + n + "[" + (joined ? 1 : 0) + "];");
+    }
+
+    /// <summary>One decoder level: up-sampling, the skip join, the block and its attention.</summary>
+    private static void WriteDecoderLevel(SourceWriter w, NetworkReport report, ResolvedLevel level, bool lastJoinOfSkip, System.Func<string, string> shape, System.Action<bool, string, string> attention, string time)
+    {
+        var n = level.Number;
+        if (level.Skip == SkipJoin.None)
+        {
+            w.Line("x = Consume(x, up" + n + ".call(x)); " + shape("up" + n));
+        }
+        else
+        {
+            var row = report.LevelTable.First(r => r.Level == n);
+            var cropped = row.SkipCrop.Any(c => c != 0);
+            var skip = cropped ? "crop" : "skip" + level.SkipFrom;
+            w.Line("{");
+            w.Indent();
+            w.Line("var up = up" + n + ".call(x); " + shape("up" + n));
+            if (cropped)
+            {
+                // A view of the skip: no copy, but its handle keeps the skip's memory alive, so it is released below.
+                w.Line("var crop = " + Layer + ".CenterCrop(skip" + level.SkipFrom + ", up);");
+            }
+
+            switch (level.Skip)
+            {
+                case SkipJoin.Concat:
+                    w.Line("x = Consume(x, global::TorchSharp.torch.cat(new " + Tensor + "[] { " + skip + ", up }, 1)); " + shape("cat" + n));
+                    break;
+                case SkipJoin.Add:
+                    w.Line("x = Consume(x, up.add(" + skip + ")); " + shape("add" + n));
+                    break;
+                default:
+                    // The gate reads x (the coarser decoder map, g) before it is released.
+                    w.Line("var gated = gate" + n + ".call(" + skip + ", x); " + shape("gate" + n));
+                    w.Line("x = Consume(x, global::TorchSharp.torch.cat(new " + Tensor + "[] { gated, up }, 1)); " + shape("cat" + n));
+                    w.Line("gated.Dispose();");
+                    break;
+            }
+
+            w.Line("up.Dispose();");
+            if (cropped)
+            {
+                w.Line("crop.Dispose();");
+            }
+
+            if (lastJoinOfSkip)
+            {
+                w.Line("skip" + level.SkipFrom + ".Dispose();");
+            }
+
+            w.Close();
+        }
+
+        w.Line("x = Consume(x, dec" + n + ".call(x" + time + ")); " + shape("dec" + n));
+        attention(report.Network.Conditioning?.AttentionAt(n) == true, "attn_dec" + n, "x");
     }
 
     private static void WriteInference(SourceWriter w, ResolvedNetwork net)

@@ -105,8 +105,6 @@ internal static class DeclarationRules
             Conditioning(findings, spec, conditioning);
         }
 
-        Checkpoints(findings, spec);
-
         if (findings.Count == 0 && spec.Normalization == NormKind.Group)
         {
             Groups(findings, spec);
@@ -118,55 +116,6 @@ internal static class DeclarationRules
         }
 
         return findings;
-    }
-
-    /// <summary>
-    /// A checkpointed level is recomputed as one segment with a single tensor in and out (everything from its
-    /// encoder down to its decoder), so nothing else may enter or leave that segment with a gradient.
-    /// </summary>
-    private static void Checkpoints(List<Finding> findings, UNetSpec spec)
-    {
-        int SkipSource(int index) => spec.Levels[index].SkipFrom > 0 ? spec.Levels[index].SkipFrom : index + 1;
-
-        for (var i = 0; i < spec.Levels.Count; i++)
-        {
-            if (!spec.Levels[i].Checkpoint)
-            {
-                continue;
-            }
-
-            var number = i + 1;
-            var path = ArgumentPath.Argument(ArgumentPath.Level(number), "Checkpoint");
-            string? reason = null;
-            if (spec.Conditioning is not null)
-            {
-                reason = "a conditional U-Net's timestep embedding and context would get no gradient through the recomputed levels; remove Checkpoint";
-            }
-
-            for (var j = i; j < spec.Levels.Count && reason is null; j++)
-            {
-                if (spec.Levels[j].DeepSupervision)
-                {
-                    reason = "the deep-supervision head of level " + (j + 1) + " would sit inside the recomputed levels " + number + " and below; checkpoint a level below "
-                        + (j + 1) + " or remove DeepSupervision";
-                }
-            }
-
-            for (var j = 0; j < spec.Levels.Count && reason is null; j++)
-            {
-                var source = SkipSource(j);
-                if (spec.Levels[j].Skip != SkipJoin.None && (j >= i) != (source >= number))
-                {
-                    reason = "the skip of level " + (j + 1) + " comes from level " + source + ", across the boundary of the recomputed levels " + number
-                        + " and below; checkpoint another level or keep that skip on its own side";
-                }
-            }
-
-            if (reason is not null)
-            {
-                findings.Add(Finding.Create(DiagnosticDescriptors.InvalidArgument.Id, path, "true", "Checkpoint", reason));
-            }
-        }
     }
 
     private static void Conditioning(List<Finding> findings, UNetSpec spec, ConditioningSpec conditioning)

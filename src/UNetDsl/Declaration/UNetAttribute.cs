@@ -126,11 +126,11 @@ public sealed class LevelAttribute : Attribute
     public int SkipFrom { get; set; }
 
     /// <summary>
-    /// Activation checkpointing: in training, keep only this level's input and recompute everything from this
-    /// level's encoder down to its decoder when backward reaches it, instead of holding those activations. Costs one
-    /// more forward pass of that part of the network; saves most of its activation memory. Checkpointed levels nest.
-    /// Not available with deep supervision inside the recomputed part, with skips that cross its boundary, or in a
-    /// conditional U-Net. Inference is unaffected.
+    /// Activation checkpointing: in training, keep only what enters this level's encoder block and its decoder block
+    /// (the level's input; the coarser map, the skip cropped to what is joined; the timestep embedding and context of a
+    /// conditional U-Net) and recompute each block when backward reaches it, instead of holding their activations.
+    /// Costs one more forward pass of those blocks; the levels below are not recomputed with them, so any set of levels
+    /// may be checkpointed, with every other feature. Outputs and gradients are unchanged; inference is unaffected.
     /// </summary>
     public bool Checkpoint { get; set; }
 }

@@ -148,6 +148,39 @@ public static class Layer
     }
 
     /// <summary>
+    /// <paramref name="skip"/> without <paramref name="crop"/>[axis] elements along each spatial axis (half of them,
+    /// rounded down, from the start, as <see cref="CenterCrop"/> takes them), as a contiguous copy: unlike a view, it
+    /// lets the whole skip's memory go. A checkpointed encoder level hands its skip on this way, already cut to what
+    /// the decoder joins (the amount is the same for every valid input size).
+    /// </summary>
+    /// <exception cref="ArgumentException">The crop has the wrong number of axes, or leaves nothing.</exception>
+    public static Tensor CenterCropCopy(Tensor skip, params int[] crop)
+    {
+        if (crop.Length != skip.dim() - 2)
+        {
+            throw new ArgumentException($"Cropping a tensor of shape [{string.Join(", ", skip.shape)}] needs one amount per spatial axis ({skip.dim() - 2}), got {crop.Length}.", nameof(crop));
+        }
+
+        using var scope = torch.NewDisposeScope();
+        var cropped = skip.alias();
+        for (var axis = 0; axis < crop.Length; axis++)
+        {
+            var have = skip.shape[axis + 2];
+            if (crop[axis] < 0 || crop[axis] >= have)
+            {
+                throw new ArgumentException($"Cannot crop {crop[axis]} from spatial axis {axis} of a tensor of shape [{string.Join(", ", skip.shape)}].", nameof(crop));
+            }
+
+            if (crop[axis] > 0)
+            {
+                cropped = cropped.narrow(axis + 2, crop[axis] / 2, have - crop[axis]);
+            }
+        }
+
+        return scope.MoveToOuter(cropped.contiguous());
+    }
+
+    /// <summary>
     /// The centre of <paramref name="skip"/> with the spatial size of <paramref name="target"/>, as a view (no copy):
     /// the paper's cropping of the encoder map before concatenation. The result is always a new handle: dispose it
     /// when done, since a view keeps the whole skip's memory alive.

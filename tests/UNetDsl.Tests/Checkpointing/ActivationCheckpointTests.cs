@@ -44,27 +44,90 @@ public partial class CheckpointedGatedNet
 {
 }
 
+[UNet(1, 2, Padding = ConvPadding.Valid)]
+[Level(4)]
+[Level(6, SkipFrom = 1)]
+[Bottleneck(8)]
+public partial class PlainCrossingNet
+{
+}
+
+[UNet(1, 2, Padding = ConvPadding.Valid)]
+[Level(4, Checkpoint = true)]
+[Level(6, SkipFrom = 1, Checkpoint = true)]
+[Bottleneck(8)]
+public partial class CheckpointedCrossingNet
+{
+}
+
+[UNet(1, 3)]
+[Level(4)]
+[Level(6, DeepSupervision = true)]
+[Bottleneck(8)]
+public partial class PlainSupervisedNet
+{
+}
+
+[UNet(1, 3)]
+[Level(4, Checkpoint = true)]
+[Level(6, DeepSupervision = true, Checkpoint = true)]
+[Bottleneck(8)]
+public partial class CheckpointedSupervisedNet
+{
+}
+
+[UNet(1, 1, Normalization = Normalization.Group, NormGroups = 4, Activation = Activation.SiLU)]
+[Conditioning(TimeChannels = 16, ContextChannels = 4, Heads = 2, AttentionLevels = new[] { 2 })]
+[Level(8)]
+[Level(16)]
+[Bottleneck(16)]
+public partial class PlainDenoiser
+{
+}
+
+[UNet(1, 1, Normalization = Normalization.Group, NormGroups = 4, Activation = Activation.SiLU)]
+[Conditioning(TimeChannels = 16, ContextChannels = 4, Heads = 2, AttentionLevels = new[] { 2 })]
+[Level(8, Checkpoint = true)]
+[Level(16, Checkpoint = true)]
+[Bottleneck(16)]
+public partial class CheckpointedDenoiser
+{
+}
+
 /// <summary>Activation checkpointing changes memory, never results: outputs, gradients and dropout masks match.</summary>
 public class ActivationCheckpointTests
 {
-    private static (Tensor Output, Tensor[] Gradients) Step(nn.Module<Tensor, Tensor> model, Tensor input, long seed)
+    private static (Tensor Output, Tensor[] Gradients) Step(nn.Module model, Func<Tensor> forward, long seed, params Tensor[] inputs)
     {
         model.zero_grad();
+        foreach (var input in inputs)
+        {
+            input.grad?.zero_();
+        }
+
         torch.manual_seed(seed);
-        var output = model.call(input);
+        var output = forward();
         output.square().mean().backward();
-        var gradients = model.named_parameters().Select(p => p.parameter.grad?.clone() ?? throw new InvalidOperationException(p.name + " has no gradient")).ToArray();
+        var gradients = model.named_parameters().Select(p => p.parameter.grad?.clone() ?? throw new InvalidOperationException(p.name + " has no gradient"))
+            .Concat(inputs.Select(i => i.grad?.clone() ?? throw new InvalidOperationException("an input has no gradient")))
+            .ToArray();
         return (output.detach(), gradients);
     }
 
-    private static void AssertSameStep(nn.Module<Tensor, Tensor> plain, nn.Module<Tensor, Tensor> checkpointed, Tensor input)
+    private static void AssertSameStep(nn.Module<Tensor, Tensor> plain, nn.Module<Tensor, Tensor> checkpointed, Tensor input) =>
+        AssertSameStep(plain, checkpointed, () => plain.call(input), () => checkpointed.call(input));
+
+    /// <summary>
+    /// One step of each network; the forward functions may read inputs that need gradients, which are compared too.
+    /// </summary>
+    private static void AssertSameStep(nn.Module plain, nn.Module checkpointed, Func<Tensor> plainForward, Func<Tensor> checkpointedForward, params Tensor[] inputs)
     {
         checkpointed.load_state_dict(plain.state_dict());
         plain.train();
         checkpointed.train();
 
-        var (plainOutput, plainGradients) = Step(plain, input, seed: 11);
-        var (checkpointedOutput, checkpointedGradients) = Step(checkpointed, input, seed: 11);
+        var (plainOutput, plainGradients) = Step(plain, plainForward, 11, inputs);
+        var (checkpointedOutput, checkpointedGradients) = Step(checkpointed, checkpointedForward, 11, inputs);
 
         Assert.Equal(plainOutput.shape, checkpointedOutput.shape);
         Assert.True(plainOutput.allclose(checkpointedOutput, rtol: 0, atol: 1e-6), "outputs differ");
@@ -79,15 +142,64 @@ public class ActivationCheckpointTests
         Assert.All(checkpointedGradients, g => Assert.True(g.abs().sum().item<float>() > 0));
     }
 
-    [Fact]
-    public void Nested_checkpointed_levels_with_dropout_give_the_plain_networks_output_and_gradients()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Checkpointed_valid_levels_with_dropout_give_the_plain_networks_output_and_gradients(int stepsAboveMinimum)
     {
+        // The skip leaves a checkpointed encoder cropped by the amount derived at the smallest size; at larger sizes
+        // the crop must be the same, or the outputs would differ.
         using var scope = NewDisposeScope();
         torch.manual_seed(3);
         using var plain = new PlainValidNet();
         using var checkpointed = new CheckpointedValidNet();
-        var size = PlainValidNet.SizeRules[0].MinInput + PlainValidNet.SizeRules[0].Step;
+        var size = PlainValidNet.SizeRules[0].MinInput + (stepsAboveMinimum * PlainValidNet.SizeRules[0].Step);
+        AssertSameStep(plain, checkpointed, randn(2, 1, size, size + PlainValidNet.SizeRules[1].Step));
+    }
+
+    [Fact]
+    public void A_skip_joined_by_two_checkpointed_decoder_levels_gives_the_plain_networks_output_and_gradients()
+    {
+        using var scope = NewDisposeScope();
+        torch.manual_seed(4);
+        using var plain = new PlainCrossingNet();
+        using var checkpointed = new CheckpointedCrossingNet();
+        var size = PlainCrossingNet.SizeRules[0].MinInput + PlainCrossingNet.SizeRules[0].Step;
         AssertSameStep(plain, checkpointed, randn(2, 1, size, size));
+    }
+
+    [Fact]
+    public void Checkpointed_levels_with_a_deep_supervision_head_give_the_plain_networks_heads_and_gradients()
+    {
+        using var scope = NewDisposeScope();
+        torch.manual_seed(6);
+        using var plain = new PlainSupervisedNet();
+        using var checkpointed = new CheckpointedSupervisedNet();
+        var input = randn(2, 1, 16, 16);
+
+        // The deep-supervision head reads the output of a recomputed decoder level; its loss must reach that level.
+        static Tensor Both(Tensor main, Tensor head) => cat(new[] { main.flatten(), head.flatten() });
+        AssertSameStep(
+            plain,
+            checkpointed,
+            () => { var heads = plain.ForwardWithHeads(input); return Both(heads.Main, heads.Level2); },
+            () => { var heads = checkpointed.ForwardWithHeads(input); return Both(heads.Main, heads.Level2); });
+    }
+
+    [Fact]
+    public void A_checkpointed_conditional_network_passes_gradients_to_its_timestep_embedding_and_context()
+    {
+        using var scope = NewDisposeScope();
+        torch.manual_seed(8);
+        using var plain = new PlainDenoiser();
+        using var checkpointed = new CheckpointedDenoiser();
+        var input = randn(2, 1, 16, 16);
+        var timestep = tensor(new long[] { 3, 70 });
+        var context = randn(2, 5, 4).requires_grad_(true);
+
+        // The context's gradient is compared as well: it only arrives if the segments take it as an input.
+        AssertSameStep(plain, checkpointed, () => plain.call(input, timestep, context), () => checkpointed.call(input, timestep, context), context);
     }
 
     [Fact]
