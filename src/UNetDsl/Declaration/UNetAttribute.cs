@@ -131,6 +131,7 @@ public sealed class LevelAttribute : Attribute
     /// conditional U-Net) and recompute each block when backward reaches it, instead of holding their activations.
     /// Costs one more forward pass of those blocks; the levels below are not recomputed with them, so any set of levels
     /// may be checkpointed, with every other feature. Outputs and gradients are unchanged; inference is unaffected.
+    /// One backward pass per forward pass (no <c>retain_graph</c>).
     /// </summary>
     public bool Checkpoint { get; set; }
 }

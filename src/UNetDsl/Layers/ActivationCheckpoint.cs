@@ -14,6 +14,9 @@ namespace UNetDsl.Layers;
 /// decoder block (with up-sampling and the skip join) another, so the levels below are not recomputed with it.
 /// </summary>
 /// <remarks>
+/// Each segment's inputs are released once its backward has run, so a graph through checkpointed segments supports
+/// one backward pass: a second one (<c>retain_graph</c>) stops with an <see cref="InvalidOperationException"/> that says so,
+/// and since TorchSharp cannot pass an exception out of a custom backward, that ends the process.
 /// The random-number state is saved before the segment and restored for the recomputation, so dropout draws the same
 /// mask twice. Batch norm running statistics are updated again by the recomputation (as in PyTorch's checkpointing);
 /// their momentum then counts that step twice.
@@ -88,7 +91,9 @@ public static class ActivationCheckpoint
 
         // Tensors must be direct arguments of apply to become edges of the graph; the segment goes last.
         arguments[inputs.Length] = segment;
-        return RecomputingFunction.apply(arguments).ToArray();
+        var outputs = RecomputingFunction.apply(arguments).ToArray();
+        OutputShapeCache.Release();
+        return outputs;
     }
 
     /// <summary>
@@ -114,6 +119,40 @@ public static class ActivationCheckpoint
         }
     }
 
+    /// <summary>
+    /// TorchSharp 0.107 keeps an uninitialised tensor the size of each output of a custom autograd function (to build
+    /// zeros should an output get no gradient) until the graph is released. Untouched pages cost nothing, but
+    /// UNetDsl's allocator hands out memory that earlier steps touched, so with several segments at full resolution
+    /// those buffers would add up to the size of every segment's output. They are replaced by null entries, for which
+    /// TorchSharp passes a missing gradient through as it is (backward handles that). Reached by reflection; if a
+    /// TorchSharp version lays its node out differently, the buffers simply stay.
+    /// </summary>
+    private static class OutputShapeCache
+    {
+        private static readonly System.Reflection.FieldInfo? s_nodeField =
+            typeof(autograd.AutogradContext).GetField("_node", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance);
+
+        [ThreadStatic]
+        private static object? s_lastNode;
+
+        public static void Remember(autograd.AutogradContext ctx) => s_lastNode = s_nodeField?.GetValue(ctx);
+
+        public static void Release()
+        {
+            var node = s_lastNode;
+            s_lastNode = null;
+            var cacheField = node?.GetType().GetField("_outputCache", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance);
+            if (cacheField?.GetValue(node) is List<Tensor> cache)
+            {
+                for (var i = 0; i < cache.Count; i++)
+                {
+                    cache[i]?.Dispose();
+                    cache[i] = null!;
+                }
+            }
+        }
+    }
+
     /// <summary>The autograd node of a checkpointed segment.</summary>
     private sealed class RecomputingFunction : autograd.MultiTensorFunction<RecomputingFunction>
     {
@@ -135,6 +174,7 @@ public static class ActivationCheckpoint
             // backward disposes them.
             var kept = inputs.Select(t => t.detach().DetachFromDisposeScope()).ToArray();
             ctx.save_data(InputsKey, kept);
+            OutputShapeCache.Remember(ctx);
             ctx.save_data(SegmentKey, segment);
             ctx.save_data(NeedsGradientKey, inputs.Select(t => t.requires_grad).ToArray());
 

@@ -213,6 +213,30 @@ public class ActivationCheckpointTests
     }
 
     [Fact]
+    public void A_segment_output_nothing_differentiates_leaves_the_other_outputs_gradients_exact()
+    {
+        using var scope = NewDisposeScope();
+        using var conv = nn.Conv2d(2, 3, 3, padding: 1);
+        var input = randn(1, 2, 6, 6).requires_grad_(true);
+
+        Tensor[] Segment(Tensor[] s) => new[] { conv.call(s[0]).relu(), s[0].mul(2) };
+        var expectedOutput = Segment(new[] { input })[0];
+        expectedOutput.sum().backward();
+        var expectedInputGradient = input.grad!.clone();
+        var expectedWeightGradient = conv.weight!.grad!.clone();
+        input.grad!.zero_();
+        conv.zero_grad();
+
+        var outputs = Layers.ActivationCheckpoint.Run(new[] { input }, Segment);
+        Assert.Equal(2, outputs.Length);
+        outputs[0].sum().backward();
+
+        Assert.Equal(0f, (outputs[0] - expectedOutput).abs().max().item<float>());
+        Assert.Equal(0f, (input.grad! - expectedInputGradient).abs().max().item<float>());
+        Assert.Equal(0f, (conv.weight!.grad! - expectedWeightGradient).abs().max().item<float>());
+    }
+
+    [Fact]
     public void Without_autograd_the_checkpointed_network_runs_as_the_plain_one()
     {
         using var scope = NewDisposeScope();
