@@ -504,7 +504,7 @@ internal static class UNetEmitter
                     w.Line(binding);
                 }
 
-                WriteDecoderLevel(w, report, level, level.Skip != SkipJoin.None && lastUse[level.SkipFrom] == n, Shape, Attention, time);
+                WriteDecoderLevel(w, report, level, level.Skip != SkipJoin.None && lastUse[level.SkipFrom] == n, Shape, Attention, time, joinInBlock: true);
                 w.Line("return new[] { x };");
                 w.Close(")[0]);");
                 if (level.Skip != SkipJoin.None && lastUse[level.SkipFrom] == n)
@@ -624,9 +624,13 @@ internal static class UNetEmitter
     }
 
     /// <summary>One decoder level: up-sampling, the skip join, the block and its attention.</summary>
-    private static void WriteDecoderLevel(SourceWriter w, NetworkReport report, ResolvedLevel level, bool lastJoinOfSkip, System.Func<string, string> shape, System.Action<bool, string, string> attention, string time)
+    private static void WriteDecoderLevel(SourceWriter w, NetworkReport report, ResolvedLevel level, bool lastJoinOfSkip, System.Func<string, string> shape, System.Action<bool, string, string> attention, string time, bool joinInBlock = false)
     {
         var n = level.Number;
+
+        // In a recomputed segment the block convolves skip and up-sampled map without concatenating them: the copy
+        // would be the largest tensor the segment holds for backward (ConvBlock.ForwardConcatenated).
+        joinInBlock &= level.Skip == SkipJoin.Concat && report.Network.Conditioning is null;
         if (level.Skip == SkipJoin.None)
         {
             w.Line("x = Consume(x, up" + n + ".call(x)); " + shape("up" + n));
@@ -647,6 +651,9 @@ internal static class UNetEmitter
 
             switch (level.Skip)
             {
+                case SkipJoin.Concat when joinInBlock:
+                    w.Line("x = Consume(x, dec" + n + ".ForwardConcatenated(" + skip + ", up)); " + shape("dec" + n));
+                    break;
                 case SkipJoin.Concat:
                     w.Line("x = Consume(x, global::TorchSharp.torch.cat(new " + Tensor + "[] { " + skip + ", up }, 1)); " + shape("cat" + n));
                     break;
@@ -675,7 +682,11 @@ internal static class UNetEmitter
             w.Close();
         }
 
-        w.Line("x = Consume(x, dec" + n + ".call(x" + time + ")); " + shape("dec" + n));
+        if (!joinInBlock)
+        {
+            w.Line("x = Consume(x, dec" + n + ".call(x" + time + ")); " + shape("dec" + n));
+        }
+
         attention(report.Network.Conditioning?.AttentionAt(n) == true, "attn_dec" + n, "x");
     }
 
