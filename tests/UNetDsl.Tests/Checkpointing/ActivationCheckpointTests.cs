@@ -283,3 +283,43 @@ public class ActivationCheckpointTests
         Assert.Equal(liveAfterWarmUp, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
     }
 }
+
+/// <summary>The concatenation-free first convolution a checkpointed decoder level runs computes the block's function.</summary>
+public class ConcatenationFreeBlockTests
+{
+    [Theory]
+    [InlineData(2, Normalization.Batch)]
+    [InlineData(2, Normalization.None)]
+    [InlineData(3, Normalization.Group)]
+    public void ForwardConcatenated_equals_the_block_on_the_concatenation_with_the_same_gradients(int dimensions, Normalization normalization)
+    {
+        using var scope = NewDisposeScope();
+        torch.manual_seed(21);
+        var kernel = Enumerable.Repeat(3, dimensions).ToArray();
+        using var block = new Layers.ConvBlock("dec", dimensions, 10, new[] { 6, 4 }, kernel, ConvPadding.Valid, normalization, 2, Activation.ReLU);
+        block.train();
+        var spatial = Enumerable.Repeat(9L, dimensions);
+        var skip = randn(new[] { 2L, 4 }.Concat(spatial).ToArray()).requires_grad_(true);
+        var up = randn(new[] { 2L, 6 }.Concat(spatial).ToArray()).requires_grad_(true);
+
+        var expected = block.call(cat(new[] { skip, up }, 1));
+        expected.square().sum().backward();
+        var expectedGradients = block.parameters().Select(p => p.grad!.clone()).Append(skip.grad!.clone()).Append(up.grad!.clone()).ToArray();
+        block.zero_grad();
+        skip.grad!.zero_();
+        up.grad!.zero_();
+
+        var actual = block.ForwardConcatenated(skip, up);
+        actual.square().sum().backward();
+        var actualGradients = block.parameters().Select(p => p.grad!).Append(skip.grad!).Append(up.grad!).ToArray();
+
+        Assert.Equal(expected.shape, actual.shape);
+        Assert.True((expected - actual).abs().max().item<float>() < 1e-5f, "outputs differ");
+        for (var i = 0; i < expectedGradients.Length; i++)
+        {
+            var scale = Math.Max(1f, expectedGradients[i].abs().max().item<float>());
+            var difference = (expectedGradients[i] - actualGradients[i]).abs().max().item<float>();
+            Assert.True(difference < 1e-4f * scale, $"gradient {i} differs by {difference} (scale {scale})");
+        }
+    }
+}
