@@ -119,6 +119,6 @@ internal static class OnnxExportEmitter
             w.Close();
         }
 
-        return w.ToString();
+        return w.ToStringAndFree();
     }
 }

@@ -41,12 +41,7 @@ internal static class PyTorchTwinEmitter
         w.Line("/// </summary>");
         w.Line(generatedCode);
         w.Line("public const string PyTorchTwinSource =");
-        var lines = python.Split('\n');
-        var count = lines.Length - 1; // the source ends with a newline
-        for (var i = 0; i < count; i++)
-        {
-            w.Line("    " + Literal(lines[i] + "\n") + (i == count - 1 ? ";" : " +"));
-        }
+        w.StringLines(python);
 
         w.Line();
         w.Line("/// <inheritdoc />");
@@ -58,7 +53,7 @@ internal static class PyTorchTwinEmitter
             w.Close();
         }
 
-        return w.ToString();
+        return w.ToStringAndFree();
     }
 
     /// <summary>The twin's Python source, lines ending in \n.</summary>
@@ -286,32 +281,18 @@ internal static class PyTorchTwinEmitter
 
     private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static string Literal(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n") + "\"";
-
     /// <summary>Python lines with four-space indentation; <see cref="Open"/> indents after a line ending in a colon.</summary>
     private sealed class PythonWriter
     {
-        private readonly System.Text.StringBuilder _text = new();
-        private int _indent;
+        // The same indented lines as C#'s, without braces.
+        private readonly SourceWriter _text = new();
 
-        public void Line(string line = "")
-        {
-            if (line.Length > 0)
-            {
-                _text.Append(' ', _indent * 4).Append(line);
-            }
+        public void Line(string line = "") => _text.Line(line);
 
-            _text.Append('\n');
-        }
+        public void Open(string line) => _text.Line(line).Indent();
 
-        public void Open(string line)
-        {
-            Line(line);
-            _indent++;
-        }
+        public void Close() => _text.Dedent();
 
-        public void Close() => _indent--;
-
-        public override string ToString() => _text.ToString();
+        public override string ToString() => _text.ToStringAndFree();
     }
 }

@@ -53,7 +53,7 @@ internal static class UNetEmitter
             w.Close();
         }
 
-        return w.ToString();
+        return w.ToStringAndFree();
     }
 
     private static void WriteClassDoc(SourceWriter w, UNetSpec spec, NetworkReport report)
@@ -171,12 +171,7 @@ internal static class UNetEmitter
         w.Line("public static string Summary() => SummaryText;");
         w.Line();
         w.Line("private const string SummaryText =");
-        var lines = SummaryTable(spec, report).ToList();
-        for (var i = 0; i < lines.Count; i++)
-        {
-            w.Line("    " + Literal(lines[i] + "\n") + (i == lines.Count - 1 ? ";" : " +"));
-        }
-
+        w.StringLines(SummaryTable(spec, report).ToList());
         w.Line();
     }
 
@@ -780,14 +775,30 @@ internal static class UNetEmitter
         + Ints(stack.Channels) + " }, " + IntArray(stack.Kernel) + ", global::UNetDsl.ConvPadding." + net.Padding + ", global::UNetDsl.Normalization."
         + net.Normalization + ", " + net.NormGroups + ", global::UNetDsl.Activation." + net.Activation + ", " + (stack.Residual ? "true" : "false") + ", device, dtype)";
 
-    private static string IntArray(IEnumerable<int> values) => "new int[] { " + Ints(values) + " }";
+    private static string IntArray(IReadOnlyList<int> values) => "new int[] { " + Ints(values) + " }";
 
+    // Shapes and sizes go into nearly every line: joined in a loop, not through LINQ iterators over boxed arrays.
     internal static string ShapeText(IReadOnlyList<int> size, int channels, string batch = "N") =>
-        "[" + string.Join(", ", new[] { batch, channels.ToString(CultureInfo.InvariantCulture) }.Concat(size.Select(s => s.ToString(CultureInfo.InvariantCulture)))) + "]";
+        Join(new StringBuilder("[").Append(batch).Append(", ").Append(channels.ToString(CultureInfo.InvariantCulture)), ", ", size, leadingSeparator: true).Append(']').ToString();
 
-    private static string SizeText(IReadOnlyList<int> size) => string.Join("x", size.Select(s => s.ToString(CultureInfo.InvariantCulture)));
+    private static string SizeText(IReadOnlyList<int> size) => Join(new StringBuilder(), "x", size).ToString();
 
-    private static string Ints(IEnumerable<int> values) => string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
+    private static string Ints(IReadOnlyList<int> values) => Join(new StringBuilder(), ", ", values).ToString();
+
+    private static StringBuilder Join(StringBuilder text, string separator, IReadOnlyList<int> values, bool leadingSeparator = false)
+    {
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (i > 0 || leadingSeparator)
+            {
+                text.Append(separator);
+            }
+
+            text.Append(values[i].ToString(CultureInfo.InvariantCulture));
+        }
+
+        return text;
+    }
 
     private static string Group(long value) => value.ToString("#,0", CultureInfo.InvariantCulture);
 
@@ -795,6 +806,4 @@ internal static class UNetEmitter
         count.ToString(CultureInfo.InvariantCulture) + " " + (count == 1 ? singular : plural ?? singular + "s");
 
     private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
-
-    private static string Literal(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n") + "\"";
 }

@@ -89,7 +89,7 @@ internal static class DeclarationParser
             foreach (var attribute in type.GetAttributes())
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                switch (attribute.AttributeClass?.ToDisplayString())
+                switch (OurAttributeName(attribute.AttributeClass))
                 {
                     case UNetAttributeName:
                         unet ??= attribute;
@@ -182,6 +182,22 @@ internal static class DeclarationParser
                         Named(conditioning, "BottleneckAttention", 1) != 0));
             return Result(spec);
         }
+
+        /// <summary>
+        /// The full name of one of our attribute types, or null: the test <c>ToDisplayString() == name</c> made part by part,
+        /// without building the display string, which took most of the parser's time.
+        /// </summary>
+        private static string? OurAttributeName(INamedTypeSymbol? attribute) =>
+            attribute is { Arity: 0, ContainingType: null, ContainingNamespace: { Name: "UNetDsl", ContainingNamespace.IsGlobalNamespace: true } }
+                ? attribute.Name switch
+                {
+                    "UNetAttribute" => UNetAttributeName,
+                    "LevelAttribute" => LevelAttributeName,
+                    "BottleneckAttribute" => BottleneckAttributeName,
+                    "ConditioningAttribute" => ConditioningAttributeName,
+                    _ => null,
+                }
+                : null;
 
         private static LevelSpec ReadLevel(AttributeData level) => new(
             ParamsArray(level),

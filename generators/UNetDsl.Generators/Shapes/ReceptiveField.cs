@@ -91,23 +91,18 @@ internal static class ReceptiveField
         {
             var half = same ? (kernel - 1) / 2 : 0;
             var length = same ? Length : Length - kernel + 1;
-            return Gather(length, p => (p - half, p - half + kernel - 1));
+            return Gather(length, new ConvolveWindow(half, kernel));
         }
 
-        public Map Pool(int factor) => Gather(Length / factor, p => (factor * p, (factor * p) + factor - 1));
+        public Map Pool(int factor) => Gather(Length / factor, new PoolWindow(factor));
 
         /// <summary>Transposed convolution with kernel = stride: each output reads exactly one input.</summary>
-        public Map UpNearest(int factor) => Gather(Length * factor, p => (p / factor, p / factor));
+        public Map UpNearest(int factor) => Gather(Length * factor, new UpNearestWindow(factor));
 
         /// <summary>Linear interpolation (half-pixel centres): each output reads its two nearest inputs.</summary>
-        public Map UpLinear(int factor) => factor == 1 ? this : Gather(Length * factor, p =>
-        {
-            var source = ((p + 0.5) / factor) - 0.5;
-            var first = (int)Math.Floor(source);
-            return (first, first + 1);
-        });
+        public Map UpLinear(int factor) => factor == 1 ? this : Gather(Length * factor, new UpLinearWindow(factor));
 
-        public Map Crop(int offset, int length) => Gather(length, p => (p + offset, p + offset));
+        public Map Crop(int offset, int length) => Gather(length, new CropWindow(offset));
 
         public Map Join(Map other)
         {
@@ -137,14 +132,18 @@ internal static class ReceptiveField
 
         private int High(int p) => high[p];
 
-        private Map Gather(int length, Func<int, (int First, int Last)> window)
+        // The window is a struct type parameter, so the JIT compiles one loop per window with the window inlined: the
+        // maps of a 'Same' network run to thousands of positions per layer, and a delegate call per position dominated.
+        private Map Gather<TWindow>(int length, TWindow window)
+            where TWindow : struct, IWindow
         {
             length = Math.Max(length, 0);
             var lows = new int[length];
             var highs = new int[length];
             for (var p = 0; p < length; p++)
             {
-                var (first, last) = window(p);
+                var first = window.First(p);
+                var last = window.Last(p);
                 first = Math.Max(first, 0);
                 last = Math.Min(last, Length - 1);
                 var lo = int.MaxValue;
@@ -161,5 +160,48 @@ internal static class ReceptiveField
 
             return new Map(lows, highs);
         }
+    }
+
+    /// <summary>The input positions, first to last, that output position p of a layer reads.</summary>
+    private interface IWindow
+    {
+        int First(int p);
+
+        int Last(int p);
+    }
+
+    private readonly struct ConvolveWindow(int half, int kernel) : IWindow
+    {
+        public int First(int p) => p - half;
+
+        public int Last(int p) => p - half + kernel - 1;
+    }
+
+    private readonly struct PoolWindow(int factor) : IWindow
+    {
+        public int First(int p) => factor * p;
+
+        public int Last(int p) => (factor * p) + factor - 1;
+    }
+
+    private readonly struct UpNearestWindow(int factor) : IWindow
+    {
+        public int First(int p) => p / factor;
+
+        public int Last(int p) => p / factor;
+    }
+
+    private readonly struct UpLinearWindow(int factor) : IWindow
+    {
+        public int First(int p) => (int)Math.Floor(((p + 0.5) / factor) - 0.5);
+
+        public int Last(int p) => First(p) + 1;
+    }
+
+    private readonly struct CropWindow(int offset) : IWindow
+    {
+        public int First(int p) => p + offset;
+
+        public int Last(int p) => p + offset;
     }
 }

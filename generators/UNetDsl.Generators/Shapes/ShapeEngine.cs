@@ -30,7 +30,9 @@ internal static class ShapeEngine
         var rules = new AxisRule?[axes];
         for (var axis = 0; axis < axes; axis++)
         {
-            rules[axis] = FindRule(network, axis);
+            // An axis built like an earlier one (the usual isotropic network) has its rule: search each kind once.
+            var twin = EarlierTwin(network, axis);
+            rules[axis] = twin < 0 ? FindRule(network, axis) : rules[twin];
         }
 
         // Size-independent problems (channels, rewired skips) show at any size; look at a comfortably large one.
@@ -81,7 +83,8 @@ internal static class ShapeEngine
         var receptiveField = new int[axes];
         for (var axis = 0; axis < axes; axis++)
         {
-            receptiveField[axis] = ReceptiveField.Compute(network, validRules[axis], axis);
+            var twin = EarlierTwin(network, axis);
+            receptiveField[axis] = twin < 0 ? ReceptiveField.Compute(network, validRules[axis], axis) : receptiveField[twin];
         }
 
         var report = new NetworkReport(
@@ -98,6 +101,32 @@ internal static class ShapeEngine
         return (report, findings);
     }
 
+    /// <summary>
+    /// The first axis before <paramref name="axis"/> with the same kernel in every convolution and the same pooling
+    /// factor at every level, or -1. Everything the valid-size search and the receptive field read of an axis is in
+    /// those, so such an axis has the same rule and the same receptive field.
+    /// </summary>
+    internal static int EarlierTwin(ResolvedNetwork network, int axis)
+    {
+        for (var other = 0; other < axis; other++)
+        {
+            var same = SameKernel(network.Bottleneck, axis, other);
+            foreach (var level in network.Levels)
+            {
+                same &= level.Pool[axis] == level.Pool[other] && SameKernel(level.Encoder, axis, other) && SameKernel(level.Decoder, axis, other);
+            }
+
+            if (same)
+            {
+                return other;
+            }
+        }
+
+        return -1;
+
+        static bool SameKernel(ConvStack stack, int a, int b) => stack.Kernel[a] == stack.Kernel[b];
+    }
+
     /// <summary>The product of the pooling factors along one axis: valid sizes repeat with this period.</summary>
     public static int PoolFactor(ResolvedNetwork network, int axis) => network.Levels.Aggregate(1, (product, level) => product * level.Pool[axis]);
 
@@ -106,8 +135,15 @@ internal static class ShapeEngine
     {
         var step = PoolFactor(network, axis);
         var only = new[] { axis };
+        var skips = new int[network.Levels.Count];
         for (var size = 1; size <= SearchLimit; size++)
         {
+            // Most sizes fail on the way down; reject them without a trace, and let the trace decide the rest.
+            if (!MayLineUp(network, axis, size, skips))
+            {
+                continue;
+            }
+
             var trace = Propagate(network, new[] { size }, collectLayers: false, only);
             if (trace.Problems.Count > 0 || trace.Output is null)
             {
@@ -130,6 +166,73 @@ internal static class ShapeEngine
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// A necessary condition for <paramref name="size"/> to line up along <paramref name="axis"/>, without allocating:
+    /// false only where <see cref="Propagate"/> would report a problem (a map that vanishes, an inexact pooling, a skip
+    /// that cannot be joined). True does not prove the size valid (channels are not looked at); the caller's trace does.
+    /// </summary>
+    /// <param name="skips">Scratch space for the skip sizes, one per level.</param>
+    private static bool MayLineUp(ResolvedNetwork network, int axis, int size, int[] skips)
+    {
+        var levels = network.Levels;
+        for (var i = 0; i < levels.Count; i++)
+        {
+            if (!ConvolveSize(network, levels[i].Encoder, axis, ref size))
+            {
+                return false;
+            }
+
+            skips[i] = size;
+            var factor = levels[i].Pool[axis];
+            if (size % factor != 0)
+            {
+                return false;
+            }
+
+            size /= factor;
+            if (size == 0)
+            {
+                return false;
+            }
+        }
+
+        if (!ConvolveSize(network, network.Bottleneck, axis, ref size))
+        {
+            return false;
+        }
+
+        for (var i = levels.Count - 1; i >= 0; i--)
+        {
+            var level = levels[i];
+            size *= level.Pool[axis];
+            if (level.Skip != SkipJoin.None)
+            {
+                var crop = skips[level.SkipFrom - 1] - size;
+                if (network.Padding == PaddingKind.Same ? crop != 0 : crop < 0)
+                {
+                    return false;
+                }
+            }
+
+            if (!ConvolveSize(network, level.Decoder, axis, ref size))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool ConvolveSize(ResolvedNetwork network, ConvStack stack, int axis, ref int size)
+    {
+        if (network.Padding == PaddingKind.Valid)
+        {
+            size -= stack.Channels.Count * (stack.Kernel[axis] - 1);
+        }
+
+        return size > 0;
     }
 
     /// <summary>Parameters as TorchSharp counts them: weights and biases of convolutions, affine norms.</summary>

@@ -223,4 +223,74 @@ public class ShapeEngineTests
         Assert.Equal(first.GetHashCode(), second.GetHashCode());
         Assert.NotEqual(first, DeclarationValidator.Validate(Paper(588, 572)));
     }
+
+    /// <summary>
+    /// The valid-size search skips most sizes with a quick necessary check and shares the rule between axes built
+    /// alike; neither may change a rule. The oracle traces every size, as the search did before both.
+    /// </summary>
+    [Fact]
+    public void Valid_size_search_finds_what_a_trace_of_every_size_finds()
+    {
+        var random = new System.Random(20240611);
+        var found = 0;
+        for (var n = 0; n < 40; n++)
+        {
+            var dimensions = random.Next(2, 4);
+            EquatableArray<int> PerAxis(params int[] choices) => Enumerable.Range(0, dimensions).Select(_ => choices[random.Next(choices.Length)]).ToEquatableArray();
+            var spec = Spec(
+                (PaddingKind)random.Next(2),
+                Enumerable.Range(0, random.Next(1, 5)).Select(_ => random.Next(3) == 0 ? new[] { 8, 16 } : new[] { 8 }).ToArray(),
+                new[] { 32 },
+                dimensions: dimensions,
+                up: (UpSamplingKind)random.Next(2),
+                level: (number, level) => level with
+                {
+                    Pool = random.Next(3) == 0 ? PerAxis(1, 2, 3) : level.Pool,
+                    Kernel = random.Next(4) == 0 ? PerAxis(1, 3, 5) : level.Kernel,
+                    Skip = random.Next(4) == 0 ? (SkipJoin)random.Next(3) : level.Skip,
+                    SkipFrom = random.Next(6) == 0 ? 1 : 0,
+                });
+            var network = ResolvedNetwork.From(spec);
+            var rules = ShapeEngine.Analyze(network, System.Array.Empty<int>()).Report?.Axes;
+            for (var axis = 0; axis < dimensions; axis++)
+            {
+                var expected = RuleByTracingEverySize(network, axis);
+                Assert.Equal(expected, ShapeEngine.FindRule(network, axis));
+                if (rules is { } valid)
+                {
+                    Assert.Equal(expected, valid[axis]);
+                    found++;
+                }
+            }
+        }
+
+        Assert.True(found > 10, "too few valid networks to compare: " + found);
+    }
+
+    private static AxisRule? RuleByTracingEverySize(ResolvedNetwork network, int axis)
+    {
+        var step = ShapeEngine.PoolFactor(network, axis);
+        var only = new[] { axis };
+        for (var size = 1; size <= ShapeEngine.SearchLimit; size++)
+        {
+            var trace = ShapeEngine.Propagate(network, new[] { size }, collectLayers: false, only);
+            if (trace.Problems.Count > 0 || trace.Output is null)
+            {
+                continue;
+            }
+
+            for (var k = 1; k <= 2; k++)
+            {
+                var next = ShapeEngine.Propagate(network, new[] { size + (k * step) }, collectLayers: false, only);
+                if (next.Problems.Count > 0 || next.Output is null || size + (k * step) - next.Output[0] != size - trace.Output[0])
+                {
+                    return null;
+                }
+            }
+
+            return new AxisRule(size, step, size - trace.Output[0]);
+        }
+
+        return null;
+    }
 }
