@@ -132,6 +132,12 @@ public class GeneratedNetworkRuntimeFuzzTests
             declareInput,
             oneValue);
 
+    /// <summary>The random small valid declarations this test draws, for other run-time properties to draw alike.</summary>
+    internal static Gen<Candidate> Candidates => s_candidate;
+
+    /// <summary>The features whose presence a run counts, by name.</summary>
+    internal static IReadOnlyList<(string Name, Func<NetworkDeclaration, bool> Present)> Features => s_features;
+
     /// <summary>What the run's output counts, to show what a seed covered.</summary>
     private static readonly (string Name, Func<NetworkDeclaration, bool> Present)[] s_features =
     {

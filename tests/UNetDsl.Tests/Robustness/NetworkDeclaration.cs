@@ -30,6 +30,8 @@ public sealed record LevelDeclaration(int[] Channels)
 
     public int SkipFrom { get; init; }
 
+    public bool Checkpoint { get; init; }
+
     public string Attribute()
     {
         var arguments = new List<string> { Ints(Channels) };
@@ -78,12 +80,49 @@ public sealed record LevelDeclaration(int[] Channels)
             arguments.Add("SkipFrom = " + SkipFrom.ToString(CultureInfo.InvariantCulture));
         }
 
+        if (Checkpoint)
+        {
+            arguments.Add("Checkpoint = true");
+        }
+
         return "[Level(" + string.Join(", ", arguments) + ")]";
     }
 
     internal static string Ints(IEnumerable<int> values) => string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
 
     internal static string IntArray(IEnumerable<int> values) => "new[] { " + Ints(values) + " }";
+}
+
+/// <summary>
+/// A <c>[Conditioning]</c> attribute written as source text: the three widths always, the attention levels when there
+/// are any, and <c>BottleneckAttention</c> only when it is turned off (its default is on).
+/// </summary>
+public sealed record ConditioningDeclaration(int TimeChannels, int ContextChannels, int Heads)
+{
+    public int[] AttentionLevels { get; init; } = System.Array.Empty<int>();
+
+    public bool BottleneckAttention { get; init; } = true;
+
+    public string Attribute()
+    {
+        var arguments = new List<string>
+        {
+            "TimeChannels = " + TimeChannels.ToString(CultureInfo.InvariantCulture),
+            "ContextChannels = " + ContextChannels.ToString(CultureInfo.InvariantCulture),
+            "Heads = " + Heads.ToString(CultureInfo.InvariantCulture),
+        };
+        if (AttentionLevels.Length > 0)
+        {
+            arguments.Add("AttentionLevels = " + LevelDeclaration.IntArray(AttentionLevels));
+        }
+
+        if (!BottleneckAttention)
+        {
+            arguments.Add("BottleneckAttention = false");
+        }
+
+        return "[Conditioning(" + string.Join(", ", arguments) + ")]";
+    }
 }
 
 /// <summary>
@@ -121,6 +160,9 @@ public sealed record NetworkDeclaration(string Name, int InChannels, int Classes
     public int BottleneckKernelSize { get; init; }
 
     public int[]? BottleneckKernel { get; init; }
+
+    /// <summary>Makes the network a conditional denoiser, <c>forward(input, timestep, context)</c>; null for none.</summary>
+    public ConditioningDeclaration? Conditioning { get; init; }
 
     public string FullName => Namespace + "." + Name;
 
@@ -179,6 +221,11 @@ public sealed record NetworkDeclaration(string Name, int InChannels, int Classes
 
         var text = new StringBuilder("using UNetDsl;\n\nnamespace " + Namespace + ";\n\n");
         text.Append("[UNet(").Append(string.Join(", ", unet)).Append(")]\n");
+        if (Conditioning is not null)
+        {
+            text.Append(Conditioning.Attribute()).Append('\n');
+        }
+
         foreach (var level in Levels)
         {
             text.Append(level.Attribute()).Append('\n');
