@@ -572,10 +572,13 @@ internal static class UNetEmitter
             }
         }
 
-        // A skip joined by one decoder level only can be cropped here, by the amount the shape engine derived.
+        // A skip joined only by this level's own decoder can be cropped here, by the amount the shape engine derived:
+        // skip and up-sampled map then shrink and grow alike with the input, so the amount is the same for every
+        // valid size. A deeper level joining it scales differently, and gets the whole skip to crop itself.
         var joiners = net.Levels.Where(l => l.Skip != SkipJoin.None && l.SkipFrom == n).ToList();
-        var crop = joiners.Count == 1 ? report.LevelTable.First(r => r.Level == joiners[0].Number).SkipCrop : default;
-        var cropped = joiners.Count == 1 && crop.Any(c => c != 0);
+        var ownJoin = joiners.Count == 1 && joiners[0].Number == n;
+        var crop = ownJoin ? report.LevelTable.First(r => r.Level == n).SkipCrop : default;
+        var cropped = ownJoin && crop.Any(c => c != 0);
 
         w.Line("var level" + n + " = global::UNetDsl.Layers.ActivationCheckpoint.Run(new " + Tensor + "[] { " + string.Join(", ", inputs) + " }, e =>");
         w.Line("{");

@@ -20,8 +20,6 @@ namespace UNetDsl.Tests.Robustness;
 /// output and heads, and the same gradient for every parameter (and for the input and context where they ask for
 /// one). The declarations come from a fixed seed; to explore, set UNETDSL_CHECKPOINT_FUZZ_SEED (any unsigned number)
 /// and UNETDSL_CHECKPOINT_FUZZ_COUNT (pairs per run). A failure prints the seed and every failing pair.
-/// Pairs that meet a known bug (a checkpointed encoder cropping its skip for a deeper level, see
-/// <see cref="KnownBugCases"/>) are not drawn unless UNETDSL_CHECKPOINT_FUZZ_DEEPER_CROPS=1.
 /// </summary>
 public class CheckpointingFuzzTests : IClassFixture<CheckpointingFuzzTests.CompiledFixedCases>
 {
@@ -113,11 +111,8 @@ public class CheckpointingFuzzTests : IClassFixture<CheckpointingFuzzTests.Compi
         return declaration with { Levels = levels };
     }
 
-    /// <summary>
-    /// The pairs to compare. Unless <paramref name="withDeeperCrops"/>, none in which a checkpointed encoder crops its
-    /// skip for a deeper decoder level (see <see cref="CropsForADeeperLevel"/>, a known emitter bug).
-    /// </summary>
-    private static Gen<(GeneratedNetworkRuntimeFuzzTests.Candidate Candidate, Trial Trial)> Trials(bool withDeeperCrops) =>
+    /// <summary>The pairs to compare.</summary>
+    private static Gen<(GeneratedNetworkRuntimeFuzzTests.Candidate Candidate, Trial Trial)> Trials() =>
         from drawn in Gen.Frequency((4, GeneratedNetworkRuntimeFuzzTests.Candidates), (1, s_conditionalCandidate))
         from rewire in Gen.Frequency((2, Gen.Const(0)), (1, Gen.Int[1, 2]))
         from dropFirstSkip in Gen.Frequency((2, Gen.Const(false)), (1, Gen.Const(true)))
@@ -128,7 +123,6 @@ public class CheckpointingFuzzTests : IClassFixture<CheckpointingFuzzTests.Compi
         from inputGradient in Gen.Frequency((3, Gen.Const(false)), (1, Gen.Const(true)))
         from seed in Gen.Int[0, 1_000_000]
         let trial = new Trial(candidate.Declaration, mask, steps, batch, inputGradient, seed)
-        where withDeeperCrops || !CropsForADeeperLevel(trial)
         select (candidate, trial);
 
     /// <summary>The decoder levels that join level <paramref name="number"/>'s skip.</summary>
@@ -136,15 +130,6 @@ public class CheckpointingFuzzTests : IClassFixture<CheckpointingFuzzTests.Compi
         Enumerable.Range(1, declaration.Levels.Length)
             .Where(m => declaration.Levels[m - 1].Skip != SkipKind.None && (declaration.Levels[m - 1].SkipFrom == 0 ? m : declaration.Levels[m - 1].SkipFrom) == number)
             .ToArray();
-
-    /// <summary>
-    /// True when a checkpointed level's skip is joined by one decoder level only, a deeper one: the generated encoder
-    /// then crops it by the amount derived at the reference size, which is not that level's crop at other sizes (the
-    /// crop grows with the input, by the difference of the two levels' periods). Known bug, see <see cref="KnownBugCases"/>.
-    /// </summary>
-    internal static bool CropsForADeeperLevel(Trial trial) =>
-        trial.Checkpointed.Levels.Select((l, i) => (Level: l, Number: i + 1))
-            .Any(e => e.Level.Checkpoint && Joiners(trial.Plain, e.Number) is [var joiner] && joiner != e.Number);
 
     /// <summary>What the run's output counts besides the run-time fuzz test's features, to show what a seed covered.</summary>
     private static readonly (string Name, Func<Trial, bool> Present)[] s_trialFeatures =
@@ -167,11 +152,10 @@ public class CheckpointingFuzzTests : IClassFixture<CheckpointingFuzzTests.Compi
     {
         var seedText = Environment.GetEnvironmentVariable("UNETDSL_CHECKPOINT_FUZZ_SEED");
         var seed = string.IsNullOrEmpty(seedText) ? DefaultSeed : ulong.Parse(seedText, CultureInfo.InvariantCulture);
-        var withDeeperCrops = Environment.GetEnvironmentVariable("UNETDSL_CHECKPOINT_FUZZ_DEEPER_CROPS") == "1";
         var countText = Environment.GetEnvironmentVariable("UNETDSL_CHECKPOINT_FUZZ_COUNT");
         var pairCount = string.IsNullOrEmpty(countText) ? DefaultPairs : int.Parse(countText, CultureInfo.InvariantCulture);
-        string Failure(string what) => "UNETDSL_CHECKPOINT_FUZZ_SEED=" + seed + (withDeeperCrops ? " UNETDSL_CHECKPOINT_FUZZ_DEEPER_CROPS=1" : string.Empty) + ": " + what;
-        var trialGen = Trials(withDeeperCrops);
+        string Failure(string what) => "UNETDSL_CHECKPOINT_FUZZ_SEED=" + seed + ": " + what;
+        var trialGen = Trials();
         var random = new PCG(1, seed);
         var clock = Stopwatch.StartNew();
         var drawn = Enumerable.Range(0, pairCount)
@@ -259,8 +243,7 @@ public class CheckpointingFuzzTests : IClassFixture<CheckpointingFuzzTests.Compi
         ["valid_declared_input_size"] = Fixed(new("CkValidDeclared", 1, 2, new[] { L(4), L(6) }, new[] { 8 }) { Padding = ConvPadding.Valid, InputSize = new[] { 60 } }, 0b011, new[] { 0, 2 }),
 
         // Level 1's own skip is not joined: level 2 takes it, so the checkpointed level 1 crops it for level 2. With
-        // pooling by 2 that crop grows by 2 a period, which the decoder's centre crop completes exactly; where it
-        // does not, see KnownBugCases.
+        // pooling by 2 its crop grows with the input; the skip therefore leaves the encoder whole (see DeeperJoinCases).
         ["valid_skip_taken_by_a_deeper_level"] = Fixed(new("CkRewired", 1, 2, new[] { L(4) with { Skip = SkipKind.None }, L(6) with { SkipFrom = 1 } }, new[] { 8 }) { Padding = ConvPadding.Valid }, 0b001, new[] { 1, 2 }),
 
         // Two decoder levels join level 1's skip: the checkpointed encoder hands it on whole.
@@ -276,13 +259,13 @@ public class CheckpointingFuzzTests : IClassFixture<CheckpointingFuzzTests.Compi
     };
 
     /// <summary>
-    /// Minimal pairs that differ: a checkpointed level whose skip only a deeper decoder level joins (here level 1's,
+    /// Minimal pairs that once differed: a checkpointed level whose skip only a deeper decoder level joins (here level 1's,
     /// taken by level 2 with SkipFrom = 1) is cropped inside the segment by the amount the shape engine derived at the
-    /// reference size. That join's crop grows with the input (level 1's map grows by a period per period, the map it
+    /// reference size. (Now the encoder hands such a skip on whole.) That join's crop grows with the input (level 1's map grows by a period per period, the map it
     /// is joined to by a period over level 1's pooling), so at other sizes the pre-cropped skip is too large (the
     /// decoder crops the rest, centred on the wrong pixel when the growth is odd) or too small (the crop throws).
     /// </summary>
-    internal static readonly Dictionary<string, Trial> KnownBugCases = new(StringComparer.Ordinal)
+    internal static readonly Dictionary<string, Trial> DeeperJoinCases = new(StringComparer.Ordinal)
     {
         // At 12x12, one period above the smallest: the skip is pre-cropped by 3 where the join needs 6, and the
         // decoder's centre crop of the remaining 3 starts one pixel off, so output and gradients differ.
@@ -293,19 +276,11 @@ public class CheckpointingFuzzTests : IClassFixture<CheckpointingFuzzTests.Compi
         ["deeper_join_below_the_declared_size_throws"] = Fixed(new("CkBugThrows", 1, 1, new[] { L(1) with { Skip = SkipKind.None }, L(1) with { SkipFrom = 1 } }, new[] { 1 }) { Padding = ConvPadding.Valid, KernelSize = 1, InputSize = new[] { 8 } }, 0b001, new[] { 0, 0 }, batch: 1),
     };
 
-    private const string KnownBug = "Emitter bug: a checkpointed encoder crops a skip joined only by a deeper level by the reference-size amount; unskip once fixed";
-
-    [Fact(Skip = KnownBug)]
-    public void A_checkpointed_skip_joined_by_a_deeper_level_is_cropped_at_the_right_offset() => AssertSameStep(KnownBugCases["deeper_join_off_by_one_pixel"]);
-
-    [Fact(Skip = KnownBug)]
-    public void A_checkpointed_skip_joined_by_a_deeper_level_is_cropped_below_the_declared_size() => AssertSameStep(KnownBugCases["deeper_join_below_the_declared_size_throws"]);
+    [Fact]
+    public void A_checkpointed_skip_joined_by_a_deeper_level_is_cropped_at_the_right_offset() => AssertSameStep(DeeperJoinCases["deeper_join_off_by_one_pixel"]);
 
     [Fact]
-    public void The_known_bug_cases_are_what_the_fuzz_test_leaves_out()
-    {
-        Assert.All(KnownBugCases.Values, t => Assert.True(CropsForADeeperLevel(t)));
-    }
+    public void A_checkpointed_skip_joined_by_a_deeper_level_is_cropped_below_the_declared_size() => AssertSameStep(DeeperJoinCases["deeper_join_below_the_declared_size_throws"]);
 
     public static TheoryData<string> FixedCaseNames()
     {
@@ -499,7 +474,7 @@ public class CheckpointingFuzzTests : IClassFixture<CheckpointingFuzzTests.Compi
     {
         public CompiledFixedCases()
         {
-            Generator = InProcessGenerator.Run(FixedCases.Values.Concat(KnownBugCases.Values).SelectMany(t => new[] { t.Plain, t.Checkpointed }));
+            Generator = InProcessGenerator.Run(FixedCases.Values.Concat(DeeperJoinCases.Values).SelectMany(t => new[] { t.Plain, t.Checkpointed }));
             if (Generator.GeneratorException is not null)
             {
                 throw new InvalidOperationException("The generator threw.", Generator.GeneratorException);
