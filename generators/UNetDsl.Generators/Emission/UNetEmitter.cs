@@ -468,6 +468,7 @@ internal static class UNetEmitter
         foreach (var level in net.Levels.Reverse())
         {
             var n = level.Number;
+            var lastJoinOfSkip = level.Skip != SkipJoin.None && lastUse[level.SkipFrom] == n;
             if (level.Checkpoint)
             {
                 // The decoder block is recomputed in backward from what enters it: the coarser map, the skip it
@@ -499,17 +500,17 @@ internal static class UNetEmitter
                     w.Line(binding);
                 }
 
-                WriteDecoderLevel(w, report, level, level.Skip != SkipJoin.None && lastUse[level.SkipFrom] == n, Shape, Attention, time, joinInBlock: true);
+                WriteDecoderLevel(w, report, level, lastJoinOfSkip, Shape, Attention, time, joinInBlock: true);
                 w.Line("return new[] { x };");
                 w.Close(")[0]);");
-                if (level.Skip != SkipJoin.None && lastUse[level.SkipFrom] == n)
+                if (lastJoinOfSkip)
                 {
                     w.Line("skip" + level.SkipFrom + ".Dispose();");
                 }
             }
             else
             {
-                WriteDecoderLevel(w, report, level, level.Skip != SkipJoin.None && lastUse[level.SkipFrom] == n, Shape, Attention, time);
+                WriteDecoderLevel(w, report, level, lastJoinOfSkip, Shape, Attention, time);
             }
 
             if (level.DeepSupervision)
@@ -550,8 +551,8 @@ internal static class UNetEmitter
 
     /// <summary>
     /// One encoder level as a recomputed segment: its block, attention and pooling run inside, and only their input
-    /// stays for backward. The skip leaves the segment already cut to what its decoder level joins (a copy), so the
-    /// full-size map need not outlive the forward pass.
+    /// stays for backward. A skip joined only by this level's decoder leaves the segment already cut to what is joined
+    /// (a copy), so the full-size map need not outlive the forward pass.
     /// </summary>
     private static void WriteCheckpointedEncoder(SourceWriter w, NetworkReport report, ResolvedLevel level, string pool, string levelInput, bool joined, System.Func<string, string> shape)
     {
