@@ -74,8 +74,11 @@ public static class Trainer
             AnsiConsole.MarkupLine($"Resumed from {Markup.Escape(checkpoint)} after epoch {info.Epoch}.");
         }
 
+        // Training mode, convolutions channels-last where that trains faster (after the resume, so the optimiser's
+        // loaded state is laid out too).
+        var channelsLast = ((IUNetModule)model).PrepareForTraining(optimizer);
         var (inputTile, outputTile, margin) = OverlapTilePredictor.Tile(geometry.SizeRules[0], Math.Max(geometry.OutputSize[0], 96));
-        AnsiConsole.MarkupLine($"[bold]Network[/]: {geometry.Name}, {geometry.ParameterCount:N0} parameters; tiles {inputTile}x{inputTile} in, {outputTile}x{outputTile} out.");
+        AnsiConsole.MarkupLine($"[bold]Network[/]: {geometry.Name}, {geometry.ParameterCount:N0} parameters; tiles {inputTile}x{inputTile} in, {outputTile}x{outputTile} out; training {(channelsLast ? "channels-last" : "NCHW")}.");
 
         // Each training image, mirror-extended by the margin the network eats, with its labels and weight map.
         var prepared = training.Select(s => Prepare(s, margin)).ToList();
@@ -92,7 +95,6 @@ public static class Trainer
         var stopReason = "the epochs are done";
         var epoch = startEpoch;
         var validationSeconds = 0.0;
-        model.train();
 
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())

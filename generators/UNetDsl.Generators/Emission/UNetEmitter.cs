@@ -704,6 +704,20 @@ internal static class UNetEmitter
         w.Line("return " + (blocks.Count == 0 ? "0" : string.Join(" + ", blocks)) + ";");
         w.Close();
         w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Prepares the network for training: training mode, and every convolution weight (with its gradient and");
+        w.Line("/// <paramref name=\"optimizer\"/>'s state) in channels-last strides where that trains faster (see");
+        w.Line("/// <see cref=\"global::UNetDsl.Layers.Layer.UseChannelsLastForTraining\"/>). Same parameter objects, values, outputs");
+        w.Line("/// and gradients. <see cref=\"global::UNetDsl.Training.Checkpoint\"/> saves and loads it as it is; call");
+        w.Line("/// <see cref=\"global::UNetDsl.Layers.Layer.UseContiguousLayout\"/> before TorchSharp's Module.save or load.");
+        w.Line("/// </summary>");
+        w.Line("/// <param name=\"optimizer\">The optimiser, when it exists already, so that its state is laid out too; or null.</param>");
+        w.Line("/// <returns>True when the convolutions now train channels-last.</returns>");
+        w.Open("public bool PrepareForTraining(global::TorchSharp.torch.optim.Optimizer? optimizer = null)");
+        w.Line("train();");
+        w.Line("return global::UNetDsl.Layers.Layer.UseChannelsLastForTraining(this, optimizer);");
+        w.Close();
+        w.Line();
         if (net.Conditioning is null)
         {
             w.Line("/// <summary>");

@@ -42,6 +42,7 @@ public static class Checkpoint
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(info);
         var content = new MemoryStream();
+        using (ContiguousWhileSerialising(model, optimizer))
         using (var writer = new BinaryWriter(content, System.Text.Encoding.UTF8, leaveOpen: true))
         {
             writer.Write(JsonSerializer.Serialize(info));
@@ -120,19 +121,44 @@ public static class Checkpoint
         }
 
         var weights = reader.ReadBytes(checked((int)reader.ReadInt64()));
-        using (var weightReader = new BinaryReader(new MemoryStream(weights)))
-        {
-            model.load(weightReader);
-        }
-
         var state = reader.ReadBytes(checked((int)reader.ReadInt64()));
-        if (optimizer is not null && state.Length > 0)
+        using (ContiguousWhileSerialising(model, optimizer))
         {
-            using var stateReader = new BinaryReader(new MemoryStream(state));
-            optimizer.load_state_dict(stateReader);
+            using (var weightReader = new BinaryReader(new MemoryStream(weights)))
+            {
+                model.load(weightReader);
+            }
+
+            if (optimizer is not null && state.Length > 0)
+            {
+                using var stateReader = new BinaryReader(new MemoryStream(state));
+                optimizer.load_state_dict(stateReader);
+            }
         }
 
         return info;
+    }
+
+    /// <summary>
+    /// TorchSharp reads and writes a tensor's bytes only when it is contiguous. A network laid out for training
+    /// (<see cref="Layers.Layer.UseChannelsLastForTraining"/>) is made contiguous for the duration and laid out
+    /// channels-last again afterwards, its optimiser state too (also the state just loaded). The file format does not
+    /// change: checkpoints move freely between laid-out and plain networks.
+    /// </summary>
+    private static IDisposable? ContiguousWhileSerialising(nn.Module model, OptimizerHelper? optimizer)
+    {
+        if (!Layers.Layer.HasChannelsLastParameters(model))
+        {
+            return null;
+        }
+
+        Layers.Layer.Relayout(model, optimizer, channelsLast: false);
+        return new Restore(() => Layers.Layer.Relayout(model, optimizer, channelsLast: true));
+    }
+
+    private sealed class Restore(Action action) : IDisposable
+    {
+        public void Dispose() => action();
     }
 
     private static byte[] ReadContent(string path)
