@@ -181,12 +181,11 @@ public static class Layer
     /// weight (rank 4 or 5) in channels-last strides, with its gradient and <paramref name="optimizer"/>'s state for it
     /// (momentum, Adam's moments), so that convolutions, their backward and the optimiser step all run without layout
     /// conversions. The parameters stay the same objects with the same values, so an optimiser built before keeps
-    /// working; the outputs and gradients are those of the NCHW layout (to float rounding). Measured 1.02-1.04x on the
-    /// paper's network and 1.1-1.2x on smaller, batch-norm, residual, attention and 3D networks (docs/benchmarks.md).
+    /// working; the outputs and gradients are those of the NCHW layout (to float rounding).
     /// </summary>
     /// <remarks>
-    /// Networks with instance norm (0.79x, its kernel reshapes channels-last maps into copies) or group norm (parity)
-    /// are left as they are. TorchSharp's <c>Module.save</c> and <c>Module.load</c> need contiguous parameters:
+    /// Networks with instance norm (its kernel reshapes channels-last maps into copies) or group norm are left as they
+    /// are. TorchSharp's <c>Module.save</c> and <c>Module.load</c> need contiguous parameters:
     /// <see cref="Training.Checkpoint"/> handles that itself; before calling them directly, call
     /// <see cref="UseContiguousLayout"/>.
     /// </remarks>
