@@ -53,3 +53,16 @@ public partial class SmallUNet
 public partial class AttentionUNet
 {
 }
+
+/// <summary>
+/// The small network with three classes: background and two kinds of cells (the synthetic cells' three-class mode,
+/// <c>unet train --arch small3</c>).
+/// </summary>
+[UNet(1, 3, Padding = ConvPadding.Valid)]
+[Level(16)]
+[Level(32)]
+[Level(64)]
+[Bottleneck(128)]
+public partial class SmallUNet3
+{
+}

@@ -15,12 +15,28 @@ public static class FolderDataset
     /// <summary>Image extensions the loader reads.</summary>
     public static readonly string[] Extensions = { ".png", ".tif", ".tiff" };
 
-    /// <summary>Loads every image with its label.</summary>
+    /// <summary>Loads every image with its label, for a two-class network (non-zero label = foreground).</summary>
     /// <param name="folder">The folder holding <c>images/</c> and <c>labels/</c>.</param>
     /// <exception cref="DirectoryNotFoundException">The folder or one of its subfolders is missing.</exception>
     /// <exception cref="InvalidDataException">An image has no label, or their sizes differ; the message names the file.</exception>
-    public static IReadOnlyList<SegmentationSample> Load(string folder)
+    public static IReadOnlyList<SegmentationSample> Load(string folder) => Load(folder, 2);
+
+    /// <summary>Loads every image with its label for a network of <paramref name="classes"/> classes.</summary>
+    /// <param name="folder">The folder holding <c>images/</c> and <c>labels/</c>.</param>
+    /// <param name="classes">
+    /// The network's classes. With 2, any non-zero label value is foreground (so 0/255 masks and instance-label images
+    /// both work); with more, every label value is a class index 0..classes-1.
+    /// </param>
+    /// <exception cref="DirectoryNotFoundException">The folder or one of its subfolders is missing.</exception>
+    /// <exception cref="InvalidDataException">An image has no label, their sizes differ, two images share a name, or a
+    /// label value is not a class of the network; the message names the file.</exception>
+    public static IReadOnlyList<SegmentationSample> Load(string folder, int classes)
     {
+        if (classes < 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(classes), classes, "A segmentation network has 2 classes or more.");
+        }
+
         var images = Path.Combine(folder, "images");
         var labels = Path.Combine(folder, "labels");
         if (!Directory.Exists(folder))
@@ -39,6 +55,12 @@ public static class FolderDataset
             throw new InvalidDataException($"'{images}' holds no .png or .tif images.");
         }
 
+        var shared = files.GroupBy(Path.GetFileNameWithoutExtension, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (shared is not null)
+        {
+            throw new InvalidDataException($"Images {string.Join(" and ", shared.Select(f => $"'{f}'"))} share the name '{shared.Key}', so their labels and outputs would be confused; keep one of them.");
+        }
+
         var samples = new List<SegmentationSample>();
         foreach (var file in files)
         {
@@ -52,11 +74,68 @@ public static class FolderDataset
                 throw new InvalidDataException($"Image '{file}' is {image.Width}x{image.Height} but its label '{label}' is {width}x{height}.");
             }
 
-            var mask = values.Select(v => v > 0).ToArray();
-            samples.Add(new SegmentationSample(name, image, UNetDsl.Training.Metrics.ConnectedComponents(mask, width, height)));
+            samples.Add(FromLabels(name, image, values, classes, label));
         }
 
         return samples;
+    }
+
+    /// <summary>A sample from a label image read for a network of <paramref name="classes"/> classes.</summary>
+    /// <param name="name">The sample's name.</param>
+    /// <param name="image">The image.</param>
+    /// <param name="values">The label image's values, row-major, the image's size.</param>
+    /// <param name="classes">The network's classes; see <see cref="Load(string, int)"/>.</param>
+    /// <param name="source">The label file, for messages.</param>
+    /// <exception cref="InvalidDataException">A label value is not a class of the network.</exception>
+    public static SegmentationSample FromLabels(string name, GrayImage image, int[] values, int classes, string source)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(values);
+        if (classes == 2)
+        {
+            var mask = values.Select(v => v != 0).ToArray();
+            return new SegmentationSample(name, image, UNetDsl.Training.Metrics.ConnectedComponents(mask, image.Width, image.Height));
+        }
+
+        for (var i = 0; i < values.Length; i++)
+        {
+            if ((uint)values[i] >= (uint)classes)
+            {
+                throw new InvalidDataException(
+                    $"Label '{source}' has the value {values[i]} at pixel ({i % image.Width}, {i / image.Width}); the network has {classes} classes, so labels must be class indices 0..{classes - 1}. Map the colours or values of your labels to class indices first (docs/training.md).");
+            }
+        }
+
+        return new SegmentationSample(name, image, InstancesOfClasses(values, image.Width, image.Height), (int[])values.Clone());
+    }
+
+    /// <summary>
+    /// Instance labels of a class image: the 4-connected components of each class but 0, numbered 1.. across classes,
+    /// so the weight map's border term separates touching objects of the same class and of different classes alike.
+    /// </summary>
+    /// <param name="classes">Row-major class indices.</param>
+    /// <param name="width">Image width.</param>
+    /// <param name="height">Image height.</param>
+    public static int[] InstancesOfClasses(int[] classes, int width, int height)
+    {
+        ArgumentNullException.ThrowIfNull(classes);
+        var instances = new int[classes.Length];
+        var next = 0;
+        foreach (var c in classes.Where(c => c > 0).Distinct().OrderBy(c => c))
+        {
+            var components = UNetDsl.Training.Metrics.ConnectedComponents(classes.Select(v => v == c).ToArray(), width, height, out var count);
+            for (var i = 0; i < components.Length; i++)
+            {
+                if (components[i] > 0)
+                {
+                    instances[i] = next + components[i];
+                }
+            }
+
+            next += count;
+        }
+
+        return instances;
     }
 
     /// <summary>The image files of a folder, sorted by name.</summary>

@@ -15,8 +15,22 @@ public static class SyntheticCells
     /// <param name="width">Width in pixels.</param>
     /// <param name="height">Height in pixels.</param>
     /// <param name="meanCellDiameter">Typical cell size in pixels.</param>
-    public static SegmentationSample Generate(int seed, int width = 256, int height = 256, double meanCellDiameter = 36)
+    /// <param name="classes">
+    /// 2: cells (1) against membranes and extracellular space (0). 3: cells of two kinds, bright and smooth (1) or dark
+    /// and striped (2), against membranes and extracellular space (0); the cells' layout is the same as with 2.
+    /// </param>
+    public static SegmentationSample Generate(int seed, int width = 256, int height = 256, double meanCellDiameter = 36, int classes = 2)
     {
+        if (classes is not (2 or 3))
+        {
+            throw new ArgumentOutOfRangeException(nameof(classes), classes, "Synthetic cells come with 2 classes (cells, background) or 3 (two kinds of cells, background).");
+        }
+
+        if (width < 1 || height < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(width), $"{width}x{height}", "A synthetic image needs at least one pixel.");
+        }
+
         var random = new Random(seed);
         var cells = Math.Max(4, (int)(width * height / (meanCellDiameter * meanCellDiameter)));
         var seedsX = new double[cells];
@@ -31,8 +45,21 @@ public static class SyntheticCells
             empty[c] = random.NextDouble() < 0.08;
         }
 
+        // The kind of each cell comes from a generator of its own, so that the two-class images stay as they were.
+        var kinds = new Random(unchecked(seed * 7919) ^ 0x5eed);
+        var kind = new int[cells];
+        for (var c = 0; c < cells; c++)
+        {
+            kind[c] = classes == 3 && kinds.Next(2) == 1 ? 2 : 1;
+            if (kind[c] == 2)
+            {
+                brightness[c] = 0.42 + (0.08 * kinds.NextDouble());
+            }
+        }
+
         var membrane = 1.0 + random.NextDouble();
         var instances = new int[width * height];
+        var classLabels = classes == 3 ? new int[width * height] : null;
         var pixels = new float[width * height];
         for (var y = 0; y < height; y++)
         {
@@ -63,8 +90,15 @@ public static class SyntheticCells
                 var index = (y * width) + x;
                 var onMembrane = gap < membrane;
                 instances[index] = onMembrane || empty[nearest] ? 0 : nearest + 1;
-                var texture = 0.05 * Math.Sin((x * 0.31) + (nearest * 1.7)) * Math.Cos((y * 0.27) - nearest);
-                pixels[index] = (float)(onMembrane ? 0.12 : empty[nearest] ? 0.35 : brightness[nearest] + texture);
+                if (classLabels is not null)
+                {
+                    classLabels[index] = instances[index] == 0 ? 0 : kind[nearest];
+                }
+
+                var texture = kind[nearest] == 2
+                    ? 0.09 * Math.Sin(((x + y) * 0.9) + nearest)
+                    : 0.05 * Math.Sin((x * 0.31) + (nearest * 1.7)) * Math.Cos((y * 0.27) - nearest);
+                pixels[index] = (float)(onMembrane ? 0.12 : empty[nearest] ? (classes == 3 ? 0.28 : 0.35) : brightness[nearest] + texture);
             }
         }
 
@@ -74,7 +108,7 @@ public static class SyntheticCells
             pixels[i] = (float)Math.Clamp(pixels[i] + (0.06 * Gaussian(random)), 0, 1);
         }
 
-        return new SegmentationSample("synthetic-" + seed, new GrayImage(pixels, width, height), instances);
+        return new SegmentationSample("synthetic-" + seed, new GrayImage(pixels, width, height), instances, classLabels);
     }
 
     // A 3x3 box blur: membranes get the soft edges of real micrographs.

@@ -16,7 +16,20 @@ namespace UNetDsl.Training;
 /// <param name="Step">Optimiser steps completed.</param>
 /// <param name="Seed">The run's seed.</param>
 /// <param name="Losses">The loss after each epoch so far.</param>
-public sealed record CheckpointInfo(string Architecture, long ParameterCount, int Epoch, long Step, int Seed, double[] Losses);
+public sealed record CheckpointInfo(string Architecture, long ParameterCount, int Epoch, long Step, int Seed, double[] Losses)
+{
+    /// <summary>The plan of the run that wrote it (what a resumed run follows); null for checkpoints written outside <see cref="UNetTrainer"/>.</summary>
+    public TrainingPlan? Plan { get; init; }
+
+    /// <summary>The loss of every step so far; null for checkpoints written outside <see cref="UNetTrainer"/>.</summary>
+    public double[]? StepLosses { get; init; }
+
+    /// <summary>The mean held-out foreground IoU after each epoch so far (NaN without held-out images); may be null.</summary>
+    public double[]? ValidationIoU { get; init; }
+}
+
+/// <summary>A checkpoint was about to store weights that are not finite numbers; nothing was written.</summary>
+public sealed class NonFiniteWeightsException(string message) : InvalidOperationException(message);
 
 /// <summary>
 /// Weights, optimiser state and <see cref="CheckpointInfo"/> in one file, written atomically: the bytes go to a
@@ -37,10 +50,12 @@ public static class Checkpoint
     /// <param name="model">The network.</param>
     /// <param name="optimizer">Its optimiser, or null.</param>
     /// <param name="info">What to record besides the weights.</param>
+    /// <exception cref="NonFiniteWeightsException">A parameter holds NaN or infinity; the file is left as it was.</exception>
     public static void Save(string path, nn.Module model, OptimizerHelper? optimizer, CheckpointInfo info)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(info);
+        ThrowIfNotFinite(model, path);
         var content = new MemoryStream();
         using (ContiguousWhileSerialising(model, optimizer))
         using (var writer = new BinaryWriter(content, System.Text.Encoding.UTF8, leaveOpen: true))
@@ -90,6 +105,43 @@ public static class Checkpoint
             if (File.Exists(temporary))
             {
                 File.Delete(temporary);
+            }
+        }
+    }
+
+    /// <summary>Deletes the temporary files a save interrupted by a crash or a kill left next to <paramref name="path"/>.</summary>
+    /// <param name="path">The checkpoint file.</param>
+    /// <returns>How many were deleted.</returns>
+    public static int RemoveStaleTemporaries(string path)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (!Directory.Exists(directory))
+        {
+            return 0;
+        }
+
+        var removed = 0;
+        foreach (var file in Directory.EnumerateFiles(directory, "." + Path.GetFileName(path) + ".*.tmp"))
+        {
+            File.Delete(file);
+            removed++;
+        }
+
+        return removed;
+    }
+
+    /// <summary>Throws <see cref="NonFiniteWeightsException"/> naming the first parameter that holds NaN or infinity.</summary>
+    /// <param name="model">The network.</param>
+    /// <param name="path">The checkpoint it was to be saved to, for the message.</param>
+    public static void ThrowIfNotFinite(nn.Module model, string path)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using var scope = NewDisposeScope();
+        foreach (var (name, parameter) in model.named_parameters())
+        {
+            if (!isfinite(parameter).all().item<bool>())
+            {
+                throw new NonFiniteWeightsException($"Parameter '{name}' holds NaN or infinite values, so '{path}' was not written: the last checkpoint saved there is kept as it was.");
             }
         }
     }
@@ -163,6 +215,11 @@ public static class Checkpoint
 
     private static byte[] ReadContent(string path)
     {
+        if (Directory.Exists(path))
+        {
+            throw new InvalidDataException($"Checkpoint '{path}' is a folder, not a file; give the checkpoint file in it (e.g. '{Path.Combine(path, TrainingOptions.CheckpointFileName)}').");
+        }
+
         if (!File.Exists(path))
         {
             throw new InvalidDataException($"Checkpoint '{path}' does not exist.");

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using static TorchSharp.torch;
 
 namespace UNetDsl.Training;
@@ -59,6 +60,80 @@ public static class WeightMap
             throw new ArgumentException($"The label image has {instances.Length} pixels; {width}x{height} needs {(long)width * height}.", nameof(instances));
         }
 
+        CheckBorder(w0, sigma, tolerance);
+        var (backgroundWeight, foregroundWeight) = ClassWeights(instances);
+        var weights = new float[instances.Length];
+        for (var i = 0; i < weights.Length; i++)
+        {
+            weights[i] = instances[i] > 0 ? foregroundWeight : backgroundWeight;
+        }
+
+        AddBorderTerm(weights, instances, width, height, w0, sigma, tolerance);
+        return weights;
+    }
+
+    /// <summary>
+    /// The weight map of a label image of any number of classes: w_c balances every class present (the most frequent
+    /// weighs 1, each other (its pixels) / (this class's pixels)), and the border term is added on pixels outside
+    /// every instance, exactly as <see cref="Compute"/> does for two classes.
+    /// </summary>
+    /// <param name="classes">Row-major class indices 0..<paramref name="classCount"/>-1.</param>
+    /// <param name="instances">Row-major instance labels (0 outside every object), e.g. from <see cref="Data.FolderDataset.InstancesOfClasses"/>.</param>
+    /// <param name="classCount">The network's classes.</param>
+    /// <param name="width">Image width.</param>
+    /// <param name="height">Image height.</param>
+    /// <param name="w0">Weight of the border term; 10 in the paper.</param>
+    /// <param name="sigma">Width of the border term in pixels; 5 in the paper.</param>
+    /// <param name="tolerance">See <see cref="Compute"/>.</param>
+    /// <param name="ignore">A label value that means "unlabelled": those pixels get weight 0; or null.</param>
+    public static float[] ComputeForClasses(int[] classes, int[] instances, int classCount, int width, int height, float w0 = DefaultW0, float sigma = DefaultSigma, double tolerance = DefaultTolerance, int? ignore = null)
+    {
+        ArgumentNullException.ThrowIfNull(classes);
+        ArgumentNullException.ThrowIfNull(instances);
+        if (width <= 0 || height <= 0 || classes.Length != (long)width * height || instances.Length != classes.Length)
+        {
+            throw new ArgumentException($"The label images have {classes.Length} and {instances.Length} pixels; {width}x{height} needs {(long)width * height}.", nameof(classes));
+        }
+
+        CheckBorder(w0, sigma, tolerance);
+        var counts = new long[classCount];
+        foreach (var c in classes)
+        {
+            if (c == ignore)
+            {
+                continue;
+            }
+
+            if ((uint)c >= (uint)classCount)
+            {
+                throw new ArgumentException($"Class {c} is not one of the {classCount} classes (0..{classCount - 1}).", nameof(classes));
+            }
+
+            counts[c]++;
+        }
+
+        var majority = (double)Math.Max(1, counts.Max());
+        var classWeights = counts.Select(n => n == 0 ? 1f : (float)(majority / n)).ToArray();
+        var weights = new float[classes.Length];
+        for (var i = 0; i < weights.Length; i++)
+        {
+            weights[i] = classes[i] == ignore ? 0f : classWeights[classes[i]];
+        }
+
+        AddBorderTerm(weights, instances, width, height, w0, sigma, tolerance);
+        if (ignore is not null)
+        {
+            for (var i = 0; i < weights.Length; i++)
+            {
+                weights[i] = classes[i] == ignore ? 0f : weights[i];
+            }
+        }
+
+        return weights;
+    }
+
+    private static void CheckBorder(float w0, float sigma, double tolerance)
+    {
         if (!(w0 >= 0) || float.IsInfinity(w0))
         {
             throw new ArgumentOutOfRangeException(nameof(w0), w0, "The border weight w0 must be finite and 0 or more.");
@@ -73,18 +148,15 @@ public static class WeightMap
         {
             throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "The tolerance must be 0 or more.");
         }
+    }
 
-        var (backgroundWeight, foregroundWeight) = ClassWeights(instances);
-        var weights = new float[instances.Length];
-        for (var i = 0; i < weights.Length; i++)
-        {
-            weights[i] = instances[i] > 0 ? foregroundWeight : backgroundWeight;
-        }
-
+    // w0 exp(-(d1 + d2)^2 / 2 sigma^2) on pixels outside every instance that have two instances within the cut-off.
+    private static void AddBorderTerm(float[] weights, int[] instances, int width, int height, float w0, float sigma, double tolerance)
+    {
         var cutoff = Cutoff(w0, sigma, tolerance);
         if (cutoff <= 0)
         {
-            return weights;
+            return;
         }
 
         var (d1, d2) = DistanceTransform.NearestTwoInstances(instances, width, height, cutoff);
@@ -102,8 +174,6 @@ public static class WeightMap
                 weights[i] = (float)(weights[i] + (w0 * Math.Exp(-(sum * sum) / twoSigmaSquared)));
             }
         }
-
-        return weights;
     }
 
     /// <summary>The weight map as a float32 tensor [H, W] on the CPU.</summary>

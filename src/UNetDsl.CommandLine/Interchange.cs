@@ -8,40 +8,61 @@ using UNetDsl.Interop;
 using UNetDsl.Training;
 using static TorchSharp.torch;
 
-namespace UNetApp;
+namespace UNetDsl.CommandLine;
 
 /// <summary>
 /// <c>unet export</c> and <c>unet import</c>: a network's PyTorch twin and its weights out to a folder, and weights
 /// trained with PyTorch (converted to TorchSharp's format) back in as a checkpoint <c>predict</c> and <c>evaluate</c> read.
 /// </summary>
-public static class Interchange
+internal static class Interchange
 {
     /// <summary>Writes the twin, <c>unetdsl_torch.py</c> and the weights (of the checkpoint, or fresh) to <paramref name="folder"/>.</summary>
+    /// <param name="catalog">The networks the program knows.</param>
     /// <param name="architecture">The --arch name, or null to take it from the checkpoint.</param>
     /// <param name="checkpoint">A checkpoint written by train or import, or null for freshly initialised weights.</param>
     /// <param name="folder">The output folder.</param>
     /// <param name="seed">The seed of fresh weights.</param>
     /// <param name="onnx">Also write <c>&lt;Name&gt;.onnx</c> with symbolic batch and spatial sizes.</param>
-    public static int Export(string? architecture, string? checkpoint, string folder, int seed, bool onnx = false)
+    /// <param name="overwrite">Replace files that exist.</param>
+    public static int Export(NetworkCatalog catalog, string? architecture, string? checkpoint, string folder, int seed, bool onnx, bool overwrite)
     {
         if (architecture is null && checkpoint is null)
         {
-            throw new UsageException("Say which network to export: --arch " + string.Join("|", Catalog.Names) + ", or --checkpoint FILE.");
+            throw new UsageException("Say which network to export: --arch " + string.Join("|", catalog.Names) + ", or --checkpoint FILE.");
         }
 
-        var name = architecture;
+        var entry = architecture is null ? null : catalog.Get(architecture);
         if (checkpoint is not null)
         {
-            var recorded = Catalog.NameOf(Checkpoint.ReadInfo(checkpoint).Architecture);
-            if (name is not null && !string.Equals(Catalog.NameOf(name), recorded, StringComparison.OrdinalIgnoreCase))
+            var recorded = Checkpoint.ReadInfo(checkpoint).Architecture;
+            var recordedEntry = catalog.Find(recorded) ?? throw new UsageException($"Checkpoint '{checkpoint}' holds {recorded}, which this program does not know; give --assembly with the .dll that declares it.");
+            if (entry is not null && entry.Type != recordedEntry.Type)
             {
-                throw new UsageException($"Checkpoint '{checkpoint}' holds the '{recorded}' network, not '{name}'. Drop --arch or give --arch {recorded}.");
+                throw new UsageException($"Checkpoint '{checkpoint}' holds the '{recordedEntry.Name}' network, not '{architecture}'. Drop --arch or give --arch {recordedEntry.Name}.");
             }
 
-            name = recorded;
+            entry = recordedEntry;
         }
 
-        using var network = Catalog.Create(name!);
+        var name = entry!.Geometry.Name;
+        var planned = new List<string> { Path.Combine(folder, name + ".py"), Path.Combine(folder, PyTorchTwin.HelperModuleName + ".py"), Path.Combine(folder, name + ".bin") };
+        if (onnx)
+        {
+            planned.Add(Path.Combine(folder, name + ".onnx"));
+        }
+
+        if (File.Exists(folder))
+        {
+            throw new UsageException($"--out '{folder}' is a file; give a folder.");
+        }
+
+        var existing = planned.FirstOrDefault(File.Exists);
+        if (existing is not null && !overwrite)
+        {
+            throw new UsageException($"'{existing}' exists; pass --overwrite to replace it, or choose another --out.");
+        }
+
+        using var network = entry.Create();
         if (checkpoint is not null)
         {
             Checkpoint.Load(checkpoint, network);
@@ -77,11 +98,18 @@ public static class Interchange
     }
 
     /// <summary>Loads a weight file in TorchSharp's format into <paramref name="architecture"/> and writes a checkpoint.</summary>
+    /// <param name="catalog">The networks the program knows.</param>
     /// <param name="architecture">The --arch name.</param>
     /// <param name="weights">The weights, e.g. converted from a PyTorch .pt with <c>python3 -m unetdsl_torch convert</c>.</param>
     /// <param name="checkpoint">The checkpoint to write.</param>
-    public static int Import(string architecture, string weights, string checkpoint)
+    /// <param name="overwrite">Replace the checkpoint if it exists.</param>
+    public static int Import(NetworkCatalog catalog, string architecture, string weights, string checkpoint, bool overwrite)
     {
+        if (File.Exists(checkpoint) && !overwrite)
+        {
+            throw new UsageException($"'{checkpoint}' exists; pass --overwrite to replace it, or choose another --out.");
+        }
+
         if (!File.Exists(weights))
         {
             throw new UsageException($"Weight file '{weights}' does not exist.");
@@ -98,7 +126,8 @@ public static class Interchange
             throw new UsageException($"'{weights}' is a PyTorch file (torch.save); convert it first: python3 -m {PyTorchTwin.HelperModuleName} convert {Path.GetFileName(weights)} weights.bin (unetdsl_torch.py is written by unet export).");
         }
 
-        using var network = Catalog.Create(architecture);
+        var entry = catalog.Get(architecture);
+        using var network = entry.Create();
         var geometry = ((IUNetModule)network).Geometry;
         try
         {
@@ -106,7 +135,7 @@ public static class Interchange
         }
         catch (Exception exception) when (exception is not IOException)
         {
-            throw new UsageException($"'{weights}' does not fit {geometry.Name}: {exception.Message.Split('\n')[0]} Export the matching twin with unet export --arch {Catalog.NameOf(geometry.Name)}.");
+            throw new UsageException($"'{weights}' does not fit {geometry.Name}: {exception.Message.Split('\n')[0]} Export the matching twin with unet export --arch {entry.Name}.");
         }
 
         Checkpoint.Save(checkpoint, network, null, new CheckpointInfo(geometry.Name, geometry.ParameterCount, 0, 0, 0, Array.Empty<double>()));

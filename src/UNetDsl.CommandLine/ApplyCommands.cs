@@ -1,0 +1,115 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using Spectre.Console;
+using UNetDsl.Data;
+using UNetDsl.Inference;
+using UNetDsl.Training;
+using static TorchSharp.torch;
+
+namespace UNetDsl.CommandLine;
+
+/// <summary><c>unet predict</c> and <c>unet evaluate</c>: a trained checkpoint applied to images.</summary>
+internal static class ApplyCommands
+{
+    /// <summary>Loads the checkpoint into the network it records, in evaluation mode.</summary>
+    public static nn.Module<Tensor, Tensor> Load(NetworkCatalog catalog, string checkpoint)
+    {
+        var info = Checkpoint.ReadInfo(checkpoint);
+        var entry = catalog.Find(info.Architecture)
+            ?? throw new UsageException($"Checkpoint '{checkpoint}' holds {info.Architecture}, which this program does not know. Known: {string.Join(", ", catalog.Names)}; give --assembly with the .dll that declares {info.Architecture}.");
+        var network = entry.Create();
+        try
+        {
+            Checkpoint.Load(checkpoint, network);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+
+        network.eval();
+        return network;
+    }
+
+    public static int Predict(NetworkCatalog catalog, string checkpoint, string inputPath, string folder, bool overwrite)
+    {
+        using var network = Load(catalog, checkpoint);
+        var geometry = Segmenter.CheckSegmentsGrayImages(network);
+        var files = Directory.Exists(inputPath) ? FolderDataset.ImageFiles(inputPath) : File.Exists(inputPath) ? new List<string> { inputPath }
+            : throw new UsageException($"'{inputPath}' is neither an image nor a folder.");
+        if (files.Count == 0)
+        {
+            throw new UsageException($"'{inputPath}' holds no .png or .tif images.");
+        }
+
+        if (File.Exists(folder))
+        {
+            throw new UsageException($"--out '{folder}' is a file; give a folder for the masks and overlays.");
+        }
+
+        var names = OutputNames(files);
+        var existing = names.Values.SelectMany(n => new[] { n + "-prediction.png", n + "-overlay.png" }).Select(n => Path.Combine(folder, n)).FirstOrDefault(File.Exists);
+        if (existing is not null && !overwrite)
+        {
+            throw new UsageException($"'{existing}' exists; pass --overwrite to replace the outputs in '{folder}', or choose another --out.");
+        }
+
+        Directory.CreateDirectory(folder);
+        var failures = new List<string>();
+        foreach (var file in files)
+        {
+            try
+            {
+                var image = ImageIO.ReadGray(file);
+                var started = DateTime.UtcNow;
+                var classes = Segmenter.Classes(network, image, (done, all) =>
+                {
+                    // Large images: a line every few seconds, so long work shows it is moving.
+                    if (all > 16 && (done == all || (DateTime.UtcNow - started).TotalSeconds > 5))
+                    {
+                        started = DateTime.UtcNow;
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {Path.GetFileName(file)}: tile {done}/{all}"));
+                    }
+                });
+                SegmentationPictures.Prediction(folder, names[file], image, classes, geometry.OutputChannels);
+                var foreground = classes.Count(c => c > 0) * 100.0 / classes.Length;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{file}: {image.Width}x{image.Height}, {foreground:0.0}% foreground -> {names[file]}-prediction.png, {names[file]}-overlay.png"));
+            }
+            catch (Exception exception) when (exception is InvalidDataException or IOException or ArgumentException)
+            {
+                UNetCommandLine.Error(exception.Message);
+                failures.Add(file);
+            }
+        }
+
+        AnsiConsole.MarkupLine($"Masks and overlays of {files.Count - failures.Count} of {files.Count} image(s): [bold]{Markup.Escape(Path.GetFullPath(folder))}[/]");
+        if (failures.Count > 0)
+        {
+            UNetCommandLine.Error($"{failures.Count} of {files.Count} image(s) could not be segmented: {string.Join(", ", failures.Select(Path.GetFileName))}.");
+            return UNetCommandLine.BadInput;
+        }
+
+        return 0;
+    }
+
+    public static int Evaluate(NetworkCatalog catalog, string checkpoint, string dataFolder, string? pictures)
+    {
+        using var network = Load(catalog, checkpoint);
+        var geometry = Segmenter.CheckSegmentsGrayImages(network);
+        var samples = FolderDataset.Load(dataFolder, geometry.OutputChannels);
+        var report = UNetEvaluator.Evaluate(network, samples, pictures, (done, all) => Console.WriteLine($"  evaluated {done}/{all}"));
+        MetricsTable.Write(report, "labelled");
+        return 0;
+    }
+
+    /// <summary>Each input's output name: its file name without extension, or with it where two inputs share one (a.png, a.tif).</summary>
+    public static Dictionary<string, string> OutputNames(IReadOnlyList<string> files)
+    {
+        var shared = files.GroupBy(f => Path.GetFileNameWithoutExtension(f), StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).SelectMany(g => g).ToHashSet();
+        return files.ToDictionary(f => f, f => shared.Contains(f) ? Path.GetFileName(f) : Path.GetFileNameWithoutExtension(f));
+    }
+}

@@ -1,0 +1,176 @@
+using System;
+using System.CommandLine;
+using System.IO;
+using System.Linq;
+using UNetDsl.Training;
+
+namespace UNetDsl.CommandLine;
+
+/// <summary>The commands and their options, over one catalogue of networks.</summary>
+internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwork)
+{
+    private readonly Option<string[]> _assembly = new("--assembly")
+    {
+        Description = "A .dll built with UNetDsl whose generated networks --arch may name (repeatable).",
+        Recursive = true,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public RootCommand BuildRoot()
+    {
+        var root = new RootCommand("unet: U-Nets declared with UNetDsl, trained and applied as the U-Net paper does.")
+        {
+            _assembly,
+            Train(),
+            Predict(),
+            Evaluate(),
+            Summary(),
+            Export(),
+            Import(),
+        };
+        return root;
+    }
+
+    private NetworkCatalog Catalog(ParseResult result)
+    {
+        var catalog = programNetworks;
+        foreach (var path in result.GetValue(_assembly) ?? Array.Empty<string>())
+        {
+            var found = NetworkCatalog.FromAssembly(path);
+            catalog = catalog.Entries.Count == 0 ? found : catalog.With(found);
+        }
+
+        return catalog;
+    }
+
+    private string DefaultNetwork(NetworkCatalog catalog) =>
+        defaultNetwork is not null && catalog.Find(defaultNetwork) is not null ? defaultNetwork
+        : catalog.Entries.Count > 0 ? catalog.Entries[0].Name
+        : throw new UsageException("No network to use: give --assembly with a .dll of generated networks.");
+
+    private Option<string?> Architecture(string description) => new("--arch")
+    {
+        Description = description + (programNetworks.Entries.Count > 0 ? " Built in: " + string.Join(", ", programNetworks.Names) + "." : string.Empty),
+    };
+
+    private Command Train()
+    {
+        var architecture = Architecture("The network to train (its --arch name or class name).");
+        var data = new Option<string?>("--data") { Description = "Folder with images/ and labels/ (the ISBI 2012 layout). Default: synthetic touching cells made on the spot (2 or 3 classes, as the network has)." };
+        var output = new Option<string>("--out") { Description = "Folder for the checkpoint, metrics and pictures.", DefaultValueFactory = _ => Path.Combine("runs", "train") };
+        var minutes = UNetCommandLine.Ranges.PositiveFinite(new Option<double?>("--minutes") { Description = "Time budget; with neither --steps nor --epochs the steps are planned from it (default 2.5)." }, TimeSpan.FromDays(365).TotalMinutes);
+        var steps = UNetCommandLine.Ranges.AtLeast(new Option<long?>("--steps") { Description = "Total optimiser steps of the run (the learning-rate schedule runs over them): repeatable runs." }, 1);
+        var epochs = UNetCommandLine.Ranges.AtLeast(new Option<int?>("--epochs") { Description = "Epochs of --steps-per-epoch steps (another way to fix the total)." }, 1);
+        var stepsPerEpoch = UNetCommandLine.Ranges.AtLeast(new Option<int>("--steps-per-epoch") { Description = "Optimiser steps per epoch (a validation and a checkpoint after each).", DefaultValueFactory = _ => 50 }, 1);
+        var batch = UNetCommandLine.Ranges.AtLeast(new Option<int>("--batch") { Description = "Tiles per step.", DefaultValueFactory = _ => 4 }, 1);
+        var rate = UNetCommandLine.Ranges.PositiveFinite(new Option<double?>("--lr") { Description = "Learning rate (default 1e-3)." });
+        var optimizer = UNetCommandLine.Ranges.OneOf(new Option<string>("--optimizer") { Description = "adam, or sgd (momentum 0.99, the paper's).", DefaultValueFactory = _ => "adam" }, "adam", "sgd");
+        var validation = UNetCommandLine.Ranges.AtLeast(new Option<int>("--validation") { Description = "Images held out for validation (the last ones by name).", DefaultValueFactory = _ => 6 }, 0);
+        var seed = new Option<int>("--seed") { Description = "Seed of data, initialisation, tiles, augmentation and dropout.", DefaultValueFactory = _ => 1 };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run whose checkpoint is in --out (its recorded plan)." };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace a checkpoint already in --out by a new run." };
+        var schedule = new Option<ScheduleKind>("--schedule") { Description = "Learning rate over the run's steps: Constant, Step, Polynomial (nnU-Net's), Cosine.", DefaultValueFactory = _ => ScheduleKind.Polynomial };
+        var tile = UNetCommandLine.Ranges.AtLeast(new Option<int?>("--tile") { Description = "Output tile side in pixels (rounded up to a valid size); default: the network's declared output, at least 96." }, 1);
+        var command = new Command("train", "Train a network on labelled images (default: synthetic cells) and write a checkpoint, metrics and pictures.")
+        {
+            architecture, data, output, minutes, steps, epochs, stepsPerEpoch, batch, rate, optimizer, validation, seed, resume, overwrite, schedule, tile,
+        };
+        command.SetAction(result => UNetCommandLine.Guard(() =>
+        {
+            if (result.GetValue(resume) && result.GetValue(overwrite))
+            {
+                throw new UsageException("--resume and --overwrite exclude each other: continue the checkpoint, or replace it.");
+            }
+
+            var catalog = Catalog(result);
+            var network = catalog.Get(result.GetValue(architecture) ?? DefaultNetwork(catalog));
+            var (givenSteps, givenEpochs, givenMinutes) = (result.GetValue(steps), result.GetValue(epochs), result.GetValue(minutes));
+            var options = new TrainingOptions
+            {
+                Steps = givenSteps,
+                Epochs = givenEpochs,
+                Minutes = givenMinutes ?? (givenSteps is null && givenEpochs is null ? 2.5 : null),
+                StepsPerEpoch = result.GetValue(stepsPerEpoch),
+                BatchSize = result.GetValue(batch),
+                LearningRate = result.GetValue(rate) ?? 1e-3,
+                Optimizer = string.Equals(result.GetValue(optimizer), "sgd", StringComparison.OrdinalIgnoreCase) ? OptimizerKind.Sgd : OptimizerKind.Adam,
+                Schedule = result.GetValue(schedule),
+                Seed = result.GetValue(seed),
+                OutputTile = result.GetValue(tile),
+                OutputFolder = result.GetValue(output)!,
+                Resume = result.GetValue(resume),
+                Overwrite = result.GetValue(overwrite),
+            };
+            return TrainCommand.Run(network, result.GetValue(data), result.GetValue(validation), options);
+        }));
+        return command;
+    }
+
+    private Option<string> Model() => new("--model")
+    {
+        Description = "A checkpoint written by train or import.",
+        DefaultValueFactory = _ => Path.Combine("runs", "train", TrainingOptions.CheckpointFileName),
+    };
+
+    private Command Predict()
+    {
+        var model = Model();
+        var input = new Option<string>("--input") { Description = "An image, or a folder of images.", Required = true };
+        var output = new Option<string>("--out") { Description = "Folder for the masks and overlays.", DefaultValueFactory = _ => Path.Combine("runs", "predict") };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace masks and overlays already in --out." };
+        var command = new Command("predict", "Segment an image or a folder of images of any size (overlap-tile); writes masks and overlays.") { model, input, output, overwrite };
+        command.SetAction(result => UNetCommandLine.Guard(() =>
+            ApplyCommands.Predict(Catalog(result), result.GetValue(model)!, result.GetValue(input)!, result.GetValue(output)!, result.GetValue(overwrite))));
+        return command;
+    }
+
+    private Command Evaluate()
+    {
+        var model = Model();
+        var data = new Option<string>("--data") { Description = "Folder with images/ and labels/.", Required = true };
+        var pictures = new Option<string?>("--pictures") { Description = "Folder for each image's prediction and overlay (optional)." };
+        var command = new Command("evaluate", "Score a checkpoint on labelled images: pixel error, Dice and IoU per class, Rand errors.") { model, data, pictures };
+        command.SetAction(result => UNetCommandLine.Guard(() =>
+            ApplyCommands.Evaluate(Catalog(result), result.GetValue(model)!, result.GetValue(data)!, result.GetValue(pictures))));
+        return command;
+    }
+
+    private Command Summary()
+    {
+        var architecture = Architecture("The network to describe.");
+        var command = new Command("summary", "Print a network's layers, shapes and parameters.") { architecture };
+        command.SetAction(result => UNetCommandLine.Guard(() =>
+        {
+            var catalog = Catalog(result);
+            Console.WriteLine(catalog.Get(result.GetValue(architecture) ?? DefaultNetwork(catalog)).Summary());
+            return 0;
+        }));
+        return command;
+    }
+
+    private Command Export()
+    {
+        var architecture = Architecture("The network to export; default: the checkpoint's.");
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "A checkpoint written by train or import; default: fresh weights." };
+        var output = new Option<string>("--out") { Description = "Folder for <Name>.py, unetdsl_torch.py and <Name>.bin (TorchSharp's weight format).", Required = true };
+        var seed = new Option<int>("--seed") { Description = "Seed of fresh weights.", DefaultValueFactory = _ => 1 };
+        var onnx = new Option<bool>("--onnx") { Description = "Also write <Name>.onnx (symbolic batch and spatial sizes) for ONNX Runtime or Triton." };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace files already in --out." };
+        var command = new Command("export", "Write a network's PyTorch twin, unetdsl_torch.py and its weights in TorchSharp's format (and, with --onnx, an ONNX model).") { architecture, checkpoint, output, seed, onnx, overwrite };
+        command.SetAction(result => UNetCommandLine.Guard(() => Interchange.Export(
+            Catalog(result), result.GetValue(architecture), result.GetValue(checkpoint), result.GetValue(output)!, result.GetValue(seed), result.GetValue(onnx), result.GetValue(overwrite))));
+        return command;
+    }
+
+    private Command Import()
+    {
+        var architecture = new Option<string>("--arch") { Description = "The network the weights belong to.", Required = true };
+        var weights = new Option<string>("--weights") { Description = "Weights in TorchSharp's format (from a .pt: python3 -m unetdsl_torch convert IN.pt OUT.bin).", Required = true };
+        var output = new Option<string>("--out") { Description = "The checkpoint to write.", DefaultValueFactory = _ => Path.Combine("runs", "import", TrainingOptions.CheckpointFileName) };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace the checkpoint if it exists." };
+        var command = new Command("import", "Turn weights in TorchSharp's format (e.g. trained with the PyTorch twin) into a checkpoint for predict and evaluate.") { architecture, weights, output, overwrite };
+        command.SetAction(result => UNetCommandLine.Guard(() => Interchange.Import(
+            Catalog(result), result.GetValue(architecture)!, result.GetValue(weights)!, result.GetValue(output)!, result.GetValue(overwrite))));
+        return command;
+    }
+}

@@ -1,0 +1,205 @@
+using System;
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Threading;
+using Spectre.Console;
+using UNetDsl.Training;
+
+namespace UNetDsl.CommandLine;
+
+/// <summary>
+/// The <c>unet</c> command line (train, predict, evaluate, summary, export, import) for any generated networks: a
+/// program hands it its networks in one line, <c>return UNetCommandLine.Run(args, NetworkCatalog.Of(typeof(MyNet)));</c>,
+/// and every command also takes <c>--assembly FILE.dll</c> to serve the generated networks of a built assembly.
+/// </summary>
+/// <remarks>
+/// Exit codes: 0 done; 1 the command line cannot be parsed or an option is out of range; 2 bad input (a missing or
+/// unreadable file, a label the network cannot have, a checkpoint that would be overwritten); 3 training diverged;
+/// 4 out of memory; 70 an unexpected failure (a bug: the message says where to report it); 130 interrupted (Ctrl-C or
+/// SIGTERM) after saving what was learned.
+/// </remarks>
+public static class UNetCommandLine
+{
+    /// <summary>Exit code of a command line that cannot be parsed or an option out of range.</summary>
+    public const int ParseError = 1;
+
+    /// <summary>Exit code of bad input.</summary>
+    public const int BadInput = 2;
+
+    /// <summary>Exit code of a diverged training run.</summary>
+    public const int Diverged = 3;
+
+    /// <summary>Exit code of running out of memory.</summary>
+    public const int OutOfMemory = 4;
+
+    /// <summary>Exit code of an unexpected failure.</summary>
+    public const int UnexpectedFailure = 70;
+
+    /// <summary>Exit code of a run interrupted by Ctrl-C or SIGTERM (after saving).</summary>
+    public const int Interrupted = 130;
+
+    /// <summary>Runs the command line on <paramref name="args"/> with the networks of <paramref name="catalog"/> (plus any --assembly).</summary>
+    /// <param name="args">The program's arguments.</param>
+    /// <param name="catalog">The program's networks; null or empty to serve only those of --assembly.</param>
+    /// <param name="defaultNetwork">The network train and summary use without --arch; null for the catalogue's first.</param>
+    /// <returns>The exit code.</returns>
+    public static int Run(string[] args, NetworkCatalog? catalog = null, string? defaultNetwork = null)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (Console.IsOutputRedirected)
+        {
+            // Logs and CI have no terminal width; do not wrap lines at 80 columns.
+            AnsiConsole.Profile.Width = 200;
+        }
+
+        var host = new Host(catalog ?? new NetworkCatalog(Array.Empty<NetworkEntry>()), defaultNetwork);
+        var root = host.BuildRoot();
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // The real problems first; "no command" only when it is the only one.
+            var messages = parse.Errors.Select(e => e.Message).ToList();
+            var specific = messages.Where(m => !m.StartsWith("Required command was not provided", StringComparison.Ordinal)).ToList();
+            foreach (var message in specific.Count > 0 ? specific : new() { "Give a command: " + string.Join(", ", root.Subcommands.Select(c => c.Name)) + "." })
+            {
+                Error(message);
+            }
+
+            Console.Error.WriteLine("Run 'unet --help' or 'unet COMMAND --help' for the options.");
+            return ParseError;
+        }
+
+        return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
+    }
+
+    /// <summary>Writes one <c>error:</c> line to standard error.</summary>
+    /// <param name="message">The problem and its fix.</param>
+    internal static void Error(string message)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        console.Profile.Width = Math.Max(console.Profile.Width, 200);
+        console.MarkupLine("[red]error:[/] " + Markup.Escape(message.Replace('\n', ' ').Trim()));
+    }
+
+    /// <summary>Runs a command's work, turning every failure into one error line and its exit code.</summary>
+    /// <param name="action">The work.</param>
+    internal static int Guard(Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (TrainingDivergedException exception)
+        {
+            Error(exception.Message);
+            return Diverged;
+        }
+        catch (Exception exception) when (IsOutOfMemory(exception))
+        {
+            Error("out of memory: " + exception.Message.Split('\n')[0] + ". Use a smaller --batch, a smaller network, or smaller images; the last checkpoint is kept.");
+            return OutOfMemory;
+        }
+        catch (Exception exception) when (exception is UsageException or InvalidDataException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            Error(exception.Message);
+            return BadInput;
+        }
+        catch (Exception exception)
+        {
+            Error($"unexpected failure ({exception.GetType().Name}): {exception.Message.Split('\n')[0]}. Nothing was overwritten. Set UNETDSL_TRACE=1 to see where it happened, and report it with the command line.");
+            if (Environment.GetEnvironmentVariable("UNETDSL_TRACE") == "1")
+            {
+                Console.Error.WriteLine(exception);
+            }
+
+            return UnexpectedFailure;
+        }
+    }
+
+    private static bool IsOutOfMemory(Exception exception) =>
+        exception is OutOfMemoryException
+        || exception.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase)
+        || exception.Message.Contains("DefaultCPUAllocator", StringComparison.Ordinal);
+
+    /// <summary>A token cancelled by Ctrl-C or SIGTERM (a second Ctrl-C ends the process at once).</summary>
+    internal sealed class Interruption : IDisposable
+    {
+        private readonly CancellationTokenSource _source = new();
+        private readonly PosixSignalRegistration? _terminate;
+
+        public Interruption()
+        {
+            Console.CancelKeyPress += OnCancelKeyPress;
+            _terminate = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                _source.Cancel();
+            });
+        }
+
+        public CancellationToken Token => _source.Token;
+
+        public void Dispose()
+        {
+            Console.CancelKeyPress -= OnCancelKeyPress;
+            _terminate?.Dispose();
+            _source.Dispose();
+        }
+
+        private void OnCancelKeyPress(object? sender, ConsoleCancelEventArgs e)
+        {
+            if (!_source.IsCancellationRequested)
+            {
+                e.Cancel = true;
+                _source.Cancel();
+            }
+        }
+    }
+
+    /// <summary>Range checks that run at parse time, so a bad value is a parse error before any work.</summary>
+    internal static class Ranges
+    {
+        public static T AtLeast<T>(T option, long minimum)
+            where T : Option
+        {
+            option.Validators.Add(result =>
+            {
+                var value = Convert.ToInt64(result.GetValueOrDefault<object>(), CultureInfo.InvariantCulture);
+                if (value < minimum)
+                {
+                    result.AddError($"{option.Name} is {value}; it must be {minimum} or more.");
+                }
+            });
+            return option;
+        }
+
+        public static Option<double?> PositiveFinite(Option<double?> option, double maximum = double.MaxValue)
+        {
+            option.Validators.Add(result =>
+            {
+                if (result.GetValueOrDefault<double?>() is { } value && !(value > 0 && value <= maximum))
+                {
+                    result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} is {value}; it must be a finite number above 0{(maximum < double.MaxValue ? $" and at most {maximum:G}" : string.Empty)}."));
+                }
+            });
+            return option;
+        }
+
+        public static Option<string> OneOf(Option<string> option, params string[] allowed)
+        {
+            option.Validators.Add(result =>
+            {
+                var value = result.GetValueOrDefault<string>();
+                if (value is not null && !allowed.Contains(value, StringComparer.OrdinalIgnoreCase))
+                {
+                    result.AddError($"{option.Name} is '{value}'; it must be one of {string.Join(", ", allowed)}.");
+                }
+            });
+            return option;
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using UNetDsl.Data;
+using UNetDsl.Inference;
+using static TorchSharp.torch;
+
+namespace UNetDsl.Training;
+
+/// <summary>Scores a generated network on labelled images: overlap-tile prediction of each whole image, then <see cref="EvaluationReport"/>.</summary>
+public static class UNetEvaluator
+{
+    /// <summary>Predicts every image and scores it against its labels.</summary>
+    /// <param name="network">A generated 2D network of one input channel.</param>
+    /// <param name="samples">Labelled images.</param>
+    /// <param name="picturesFolder">Where to write each image's input, prediction and overlay; null for none.</param>
+    /// <param name="imageDone">Called after each image with (images done, images in all).</param>
+    /// <exception cref="ArgumentException">The network cannot segment these images, or a label is not one of its classes.</exception>
+    public static EvaluationReport Evaluate(nn.Module<Tensor, Tensor> network, IReadOnlyList<SegmentationSample> samples, string? picturesFolder = null, Action<int, int>? imageDone = null)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        var geometry = Segmenter.CheckSegmentsGrayImages(network);
+        var tally = new EvaluationAccumulator(geometry.OutputChannels);
+        if (picturesFolder is not null)
+        {
+            Directory.CreateDirectory(picturesFolder);
+        }
+
+        for (var i = 0; i < samples.Count; i++)
+        {
+            var sample = samples[i];
+            CheckClasses(sample, geometry);
+            var predicted = Segmenter.Classes(network, sample.Image);
+            tally.Add(predicted, sample.Classes(), sample.Image.Width, sample.Image.Height);
+            if (picturesFolder is not null)
+            {
+                ImageIO.WriteGray8(Path.Combine(picturesFolder, sample.Name + "-input.png"), sample.Image);
+                SegmentationPictures.Prediction(picturesFolder, sample.Name, sample.Image, predicted, geometry.OutputChannels);
+            }
+
+            imageDone?.Invoke(i + 1, samples.Count);
+        }
+
+        return tally.Report();
+    }
+
+    /// <summary>Throws when a sample's labels hold a class the network does not have.</summary>
+    /// <param name="sample">The sample.</param>
+    /// <param name="geometry">The network's geometry.</param>
+    /// <exception cref="ArgumentException">A label value is not one of the network's classes.</exception>
+    public static void CheckClasses(SegmentationSample sample, UNetGeometry geometry)
+    {
+        ArgumentNullException.ThrowIfNull(sample);
+        ArgumentNullException.ThrowIfNull(geometry);
+        var max = sample.MaxClass();
+        if (max >= geometry.OutputChannels)
+        {
+            throw new ArgumentException($"The labels of '{sample.Name}' hold class {max}, but {geometry.Name} has {geometry.OutputChannels} classes (0..{geometry.OutputChannels - 1}). Declare the network with classes: {max + 1}, or relabel.", nameof(sample));
+        }
+    }
+}

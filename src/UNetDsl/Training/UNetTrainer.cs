@@ -1,0 +1,442 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using TorchSharp.Modules;
+using UNetDsl.Data;
+using UNetDsl.Inference;
+using UNetDsl.Training.Augmentation;
+using static TorchSharp.torch;
+
+namespace UNetDsl.Training;
+
+/// <summary>
+/// Trains any generated 2D network the U-Net paper's way: random overlap tiles of mirror-extended images, elastic
+/// deformation, the border weight map with class balancing, weighted cross-entropy plus soft Dice, He initialisation,
+/// Adam or SGD with momentum 0.99; validates and checkpoints after every epoch.
+/// </summary>
+/// <remarks>
+/// Nothing is lost: the output folder is checked for writing before the first step, an existing checkpoint is only
+/// continued or replaced when asked, checkpoints are written atomically and only with finite weights, and a run that
+/// is cancelled or runs out of time saves what it learned before it returns. See <see cref="TrainingOptions"/> for how
+/// runs repeat exactly.
+/// </remarks>
+public static class UNetTrainer
+{
+    /// <summary>Trains <paramref name="network"/> on <paramref name="data"/>.</summary>
+    /// <param name="network">A generated 2D network of one input channel (its weights are initialised here, or loaded when resuming).</param>
+    /// <param name="data">Labelled images, split into training and held-out ones.</param>
+    /// <param name="options">How to train; see <see cref="TrainingOptions"/>.</param>
+    /// <param name="progress">Told of every step, epoch and stop, on the training thread.</param>
+    /// <param name="cancellation">Stops the run after the current step; what it learned is saved.</param>
+    /// <returns>Why it stopped, the losses, the held-out metrics and where the files are.</returns>
+    /// <exception cref="ArgumentException">The network, the data or an option cannot be used; the message says why.</exception>
+    /// <exception cref="CheckpointExistsException">The output folder holds a checkpoint and neither resuming nor replacing it was asked.</exception>
+    /// <exception cref="IOException">The output folder cannot be written.</exception>
+    /// <exception cref="InvalidDataException">The checkpoint to resume is unreadable or of another network.</exception>
+    /// <exception cref="TrainingDivergedException">The loss or the weights stopped being finite; the last good checkpoint is kept.</exception>
+    public static TrainingResult Train(
+        nn.Module<Tensor, Tensor> network,
+        SegmentationData data,
+        TrainingOptions options,
+        IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (options.Steps is null && options.Epochs is null && options.Minutes is null)
+        {
+            throw new ArgumentException("Say how long to train: set Steps, Epochs or Minutes.", nameof(options));
+        }
+
+        var geometry = Segmenter.CheckSegmentsGrayImages(network);
+        if (data.Training.Count == 0)
+        {
+            throw new ArgumentException($"{data.Source} has no image to train on.", nameof(data));
+        }
+
+        foreach (var sample in data.Training.Concat(data.Validation))
+        {
+            UNetEvaluator.CheckClasses(sample, geometry);
+        }
+
+        var run = new TrainingRun(network, geometry, data, options, progress, cancellation);
+        return run.Execute();
+    }
+
+    /// <summary>The input and output tile per axis for a wanted output side (each axis rounded up to its valid sizes).</summary>
+    /// <param name="geometry">The network's geometry.</param>
+    /// <param name="wantedOutput">The output side wanted; null for the declared output size, at least 96.</param>
+    public static (int[] Input, int[] Output) Tiles(UNetGeometry geometry, int? wantedOutput)
+    {
+        ArgumentNullException.ThrowIfNull(geometry);
+        var input = new int[geometry.Dimensions];
+        var output = new int[geometry.Dimensions];
+        for (var axis = 0; axis < geometry.Dimensions; axis++)
+        {
+            (input[axis], output[axis], _) = OverlapTilePredictor.Tile(geometry.SizeRules[axis], wantedOutput ?? Math.Max(geometry.OutputSize[axis], 96));
+        }
+
+        return (input, output);
+    }
+
+    /// <summary>One call of <see cref="Train"/>: its state from the first step to the result.</summary>
+    private sealed class TrainingRun(
+        nn.Module<Tensor, Tensor> network,
+        UNetGeometry geometry,
+        SegmentationData data,
+        TrainingOptions options,
+        IProgress<TrainingProgress>? progress,
+        CancellationToken cancellation)
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly List<double> _stepLosses = new();
+        private readonly List<double> _validationIoU = new();
+        private readonly string? _checkpoint = options.CheckpointPath;
+        private long _step;
+        private long _savedStep = -1;
+        private long _firstStepOfCall;
+        private double _smoothed = double.NaN;
+
+        public TrainingResult Execute()
+        {
+            var existing = PrepareOutputFolder();
+            var (inputTile, outputTile) = Tiles(geometry, options.OutputTile);
+            var plan = new TrainingPlan(
+                options.Steps ?? (options.Epochs is { } epochs ? (long)epochs * options.StepsPerEpoch : 0),
+                options.StepsPerEpoch, options.BatchSize, options.LearningRate, options.Optimizer, options.Schedule, options.Seed,
+                options.Augment, options.DiceWeight, options.BorderWeight, inputTile, outputTile, geometry.OutputChannels);
+            if (existing is not null)
+            {
+                plan = ResumedPlan(existing, plan);
+            }
+
+            Initialization.He(network, plan.Seed);
+            using var optimizer = CreateOptimizer(plan);
+            if (existing is not null)
+            {
+                LoadCheckpoint(optimizer, existing);
+            }
+
+            // Channels-last where that trains faster, after the resume so the loaded optimiser state is laid out too.
+            var channelsLast = ((IUNetModule)network).PrepareForTraining(optimizer);
+            Say($"Data: {data.Source}: {data.Training.Count} image(s) for training, {data.Validation.Count} held out.");
+            using var tiles = new TrainingTiles(data.Training, geometry.OutputChannels, plan.InputTile, plan.OutputTile, plan.BorderWeight);
+            var deformation = plan.Augment ? new ElasticDeformation() : null;
+            if (plan.TotalSteps == 0)
+            {
+                var seconds = MeasureStepSeconds(optimizer, tiles, deformation, plan);
+                plan = plan with { TotalSteps = TrainingPlan.StepsFor(options.Minutes!.Value, seconds, plan.StepsPerEpoch) };
+                Say($"Planned {plan.TotalSteps:N0} steps from the time budget ({seconds:0.000} s a step measured); pass Steps = {plan.TotalSteps} (--steps {plan.TotalSteps}) to repeat this run exactly.");
+            }
+
+            Say($"Network: {geometry.Name}, {geometry.ParameterCount:N0} parameters, training {(channelsLast ? "channels-last" : "NCHW")}; plan: {plan.Describe()}.");
+            _firstStepOfCall = _step;
+            var stop = Loop(optimizer, tiles, deformation, plan);
+            if (_step != _savedStep)
+            {
+                Save(optimizer, plan);
+            }
+
+            var message = stop switch
+            {
+                StopReason.Completed => $"Stopped after {_step:N0} steps: the plan is done.",
+                StopReason.TimeBudget => $"Stopped after {_step:N0} of {plan.TotalSteps:N0} steps: the time budget of {options.Minutes:0.##} min is spent. Resume to continue the plan.",
+                _ => $"Stopped after {_step:N0} of {plan.TotalSteps:N0} steps: cancelled. Resume to continue the plan.",
+            };
+            Report(TrainingStage.Stopped, plan, double.NaN, null, message + (_checkpoint is null ? string.Empty : $" Checkpoint: {_checkpoint}"));
+
+            EvaluationReport? validation = null;
+            string? pictures = null;
+            if (stop != StopReason.Cancelled)
+            {
+                pictures = options.OutputFolder is not null && options.WritePictures ? Path.Combine(options.OutputFolder, "pictures") : null;
+                var held = data.Validation.Count > 0 ? data.Validation : data.Training.Take(1).ToList();
+                Say($"Evaluating {held.Count} {(data.Validation.Count > 0 ? "held-out" : "training")} image(s) with overlap-tile prediction.");
+                validation = UNetEvaluator.Evaluate(network, held, pictures);
+                if (pictures is not null)
+                {
+                    TrainingPictures.Write(pictures, data.Training[0], plan, geometry.OutputChannels, deformation);
+                }
+            }
+
+            return new TrainingResult(stop, _step, plan.TotalSteps, (int)(_step / plan.StepsPerEpoch), _stepLosses.ToList(), _validationIoU.ToList(), validation, _clock.Elapsed, _checkpoint, pictures);
+        }
+
+        private StopReason Loop(OptimizerHelper optimizer, TrainingTiles tiles, ElasticDeformation? deformation, TrainingPlan plan)
+        {
+            var budget = options.Minutes is { } minutes ? TimeSpan.FromMinutes(minutes) : (TimeSpan?)null;
+            while (_step < plan.TotalSteps)
+            {
+                if (cancellation.IsCancellationRequested)
+                {
+                    return StopReason.Cancelled;
+                }
+
+                if (budget is not null && _clock.Elapsed >= budget)
+                {
+                    return StopReason.TimeBudget;
+                }
+
+                foreach (var group in optimizer.ParamGroups)
+                {
+                    group.LearningRate = plan.RateAt(_step);
+                }
+
+                var loss = Step(optimizer, tiles, deformation, plan);
+                if (!double.IsFinite(loss))
+                {
+                    throw Diverged($"The loss became {loss} at step {_step + 1} (learning rate {plan.RateAt(_step):G3}).");
+                }
+
+                _step++;
+                _stepLosses.Add(loss);
+                _smoothed = double.IsNaN(_smoothed) ? loss : (0.95 * _smoothed) + (0.05 * loss);
+                Report(TrainingStage.Step, plan, loss, null, null);
+                if (_step % plan.StepsPerEpoch == 0 || _step == plan.TotalSteps)
+                {
+                    var validation = data.Validation.Count > 0 ? UNetEvaluator.Evaluate(network, data.Validation) : null;
+                    _validationIoU.Add(validation?.MeanForegroundIoU ?? double.NaN);
+                    Save(optimizer, plan);
+                    var epochLosses = _stepLosses.Skip((int)((_step - 1) / plan.StepsPerEpoch * plan.StepsPerEpoch)).ToList();
+                    Report(TrainingStage.Epoch, plan, epochLosses.Average(), validation, null);
+                }
+            }
+
+            return StopReason.Completed;
+        }
+
+        private double Step(OptimizerHelper optimizer, TrainingTiles tiles, ElasticDeformation? deformation, TrainingPlan plan)
+        {
+            using var scope = NewDisposeScope();
+            var stepSeed = TrainingPlan.StepSeed(plan.Seed, _step);
+            manual_seed(stepSeed);
+            using var generator = new Generator((ulong)stepSeed);
+            var random = new Random((int)(stepSeed & int.MaxValue));
+            var (images, labels, weights) = tiles.Draw(plan.BatchSize, random, generator, deformation);
+            optimizer.zero_grad();
+            var loss = Loss(network.call(images), labels, weights, plan);
+            loss.backward();
+            optimizer.step();
+            return loss.item<float>();
+        }
+
+        private static Tensor Loss(Tensor logits, Tensor labels, Tensor weights, TrainingPlan plan)
+        {
+            var crossEntropy = Losses.WeightedCrossEntropy(logits, labels, weights);
+            return plan.DiceWeight == 0 ? crossEntropy : crossEntropy.add(Losses.Dice(logits, labels).mul(plan.DiceWeight));
+        }
+
+        // Times forward and backward of a real batch (no update) to turn a time budget into steps; the network's
+        // buffers (batch-norm statistics) and gradients are put back as they were, so the run itself is unaffected.
+        private double MeasureStepSeconds(OptimizerHelper optimizer, TrainingTiles tiles, ElasticDeformation? deformation, TrainingPlan plan)
+        {
+            var buffers = network.buffers().Select(b => b.detach().clone().DetachFromDisposeScope()).ToList();
+            var times = new List<double>();
+            try
+            {
+                for (var i = 0; i < 4; i++)
+                {
+                    using var scope = NewDisposeScope();
+                    var watch = Stopwatch.StartNew();
+                    var (images, labels, weights) = tiles.Draw(plan.BatchSize, new Random(i), null, deformation);
+                    Loss(network.call(images), labels, weights, plan).backward();
+                    times.Add(watch.Elapsed.TotalSeconds);
+                }
+            }
+            finally
+            {
+                optimizer.zero_grad();
+                using (no_grad())
+                {
+                    foreach (var (buffer, saved) in network.buffers().Zip(buffers))
+                    {
+                        buffer.copy_(saved);
+                        saved.Dispose();
+                    }
+                }
+            }
+
+            // The first pass pays for allocations and oneDNN's kernel choice; the median of the others is the speed.
+            return times.Skip(1).OrderBy(t => t).ElementAt(1);
+        }
+
+        private CheckpointInfo? PrepareOutputFolder()
+        {
+            if (options.OutputFolder is null || _checkpoint is null)
+            {
+                return null;
+            }
+
+            EnsureWritable(options.OutputFolder);
+            Checkpoint.RemoveStaleTemporaries(_checkpoint);
+            if (!File.Exists(_checkpoint) && !Directory.Exists(_checkpoint))
+            {
+                if (options.Resume)
+                {
+                    Say($"No checkpoint in {options.OutputFolder} to resume: starting a new run.");
+                }
+
+                return null;
+            }
+
+            if (options.Overwrite)
+            {
+                Say($"Replacing the checkpoint {_checkpoint} by a new run (asked for).");
+                return null;
+            }
+
+            CheckpointInfo info;
+            try
+            {
+                info = Checkpoint.ReadInfo(_checkpoint);
+            }
+            catch (InvalidDataException exception) when (!options.Resume)
+            {
+                throw new CheckpointExistsException($"'{_checkpoint}' exists and is not a checkpoint this run can continue ({exception.Message}). Replace it (Overwrite, --overwrite) or choose another output folder.");
+            }
+
+            if (!options.Resume)
+            {
+                throw new CheckpointExistsException(
+                    $"'{_checkpoint}' already holds {info.Architecture} after {info.Step:N0} steps. Continue it (Resume, --resume), replace it (Overwrite, --overwrite), or choose another output folder.");
+            }
+
+            if (info.Architecture != geometry.Name)
+            {
+                throw new InvalidDataException($"Checkpoint '{_checkpoint}' holds {info.Architecture}, not {geometry.Name}: resume it with a {info.Architecture}, or choose another output folder.");
+            }
+
+            return info;
+        }
+
+        private TrainingPlan ResumedPlan(CheckpointInfo info, TrainingPlan asked)
+        {
+            if (info.Plan is null)
+            {
+                Say($"The checkpoint records no plan (written by import or outside the trainer): its weights are loaded and a new plan starts at step {info.Step:N0}.");
+                return asked;
+            }
+
+            var plan = info.Plan;
+            if (options.Steps is { } steps && steps != plan.TotalSteps)
+            {
+                // Asking for more (or fewer) steps extends the plan; the schedule is then stretched from here on.
+                Say($"The plan's total changes from {plan.TotalSteps:N0} to {steps:N0} steps, as asked.");
+                plan = plan with { TotalSteps = steps };
+            }
+
+            var ignored = asked.DifferencesFrom(plan);
+            Say($"Resuming {info.Architecture} after step {info.Step:N0} of {plan.TotalSteps:N0}, with the plan recorded in the checkpoint" +
+                (ignored.Count == 0 ? "." : $"; these options are left as recorded: {string.Join(", ", ignored)}."));
+            return plan;
+        }
+
+        private void LoadCheckpoint(OptimizerHelper optimizer, CheckpointInfo info)
+        {
+            try
+            {
+                Checkpoint.Load(_checkpoint!, network, optimizer);
+            }
+            catch (Exception exception) when (exception is not InvalidDataException && exception.Message.Contains("optimizer", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidDataException($"The optimiser state in '{_checkpoint}' is not {optimizer.GetType().Name}'s: resume with the optimiser it was trained with (--optimizer sgd or adam). ({exception.Message})", exception);
+            }
+
+            _step = info.Step;
+            _savedStep = info.Step;
+            _stepLosses.AddRange(info.StepLosses ?? Array.Empty<double>());
+            _validationIoU.AddRange(info.ValidationIoU ?? Array.Empty<double>());
+            if (_stepLosses.Count > 0)
+            {
+                _smoothed = _stepLosses.Aggregate(double.NaN, (s, l) => double.IsNaN(s) ? l : (0.95 * s) + (0.05 * l));
+            }
+        }
+
+        private OptimizerHelper CreateOptimizer(TrainingPlan plan) => plan.Optimizer == OptimizerKind.Sgd
+            ? Optimizers.Sgd(network.parameters(), plan.LearningRate)
+            : Optimizers.Adam(network.parameters(), plan.LearningRate);
+
+        private void Save(OptimizerHelper optimizer, TrainingPlan plan)
+        {
+            if (_checkpoint is null)
+            {
+                _savedStep = _step;
+                return;
+            }
+
+            var epochLosses = _stepLosses.Chunk(plan.StepsPerEpoch).Where(c => c.Length == plan.StepsPerEpoch).Select(c => c.Average()).ToArray();
+            var info = new CheckpointInfo(geometry.Name, geometry.ParameterCount, (int)(_step / plan.StepsPerEpoch), _step, plan.Seed, epochLosses)
+            {
+                Plan = plan,
+                StepLosses = _stepLosses.ToArray(),
+                ValidationIoU = _validationIoU.ToArray(),
+            };
+            try
+            {
+                Checkpoint.Save(_checkpoint, network, optimizer, info);
+            }
+            catch (NonFiniteWeightsException exception)
+            {
+                throw Diverged($"The weights stopped being finite numbers by step {_step} ({exception.Message})");
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                throw new IOException($"Could not write the checkpoint '{_checkpoint}': {exception.Message}. {LastGood()}", exception);
+            }
+
+            _savedStep = _step;
+        }
+
+        private TrainingDivergedException Diverged(string what) =>
+            new($"{what} {LastGood()} Lower the learning rate{(_savedStep >= 0 ? " and resume" : string.Empty)}.");
+
+        private string LastGood() => _checkpoint is null
+            ? "No checkpoint is kept (no output folder)."
+            : _savedStep >= 0 && File.Exists(_checkpoint)
+                ? $"The last good checkpoint, '{_checkpoint}' (step {_savedStep:N0}), is kept."
+                : "No checkpoint was written by this run.";
+
+        private void Say(string message) =>
+            progress?.Report(new TrainingProgress(TrainingStage.Message, _step, 0, 0, double.NaN, _smoothed, 0, _clock.Elapsed, null, message));
+
+        private void Report(TrainingStage stage, TrainingPlan plan, double loss, EvaluationReport? validation, string? message)
+        {
+            if (progress is null)
+            {
+                return;
+            }
+
+            var seconds = _clock.Elapsed.TotalSeconds;
+            var speed = seconds > 0 ? (_step - _firstStepOfCall) / seconds : 0;
+            progress.Report(new TrainingProgress(stage, _step, plan.TotalSteps, (int)(_step / plan.StepsPerEpoch), loss, _smoothed, speed, _clock.Elapsed, validation, message));
+        }
+
+        private static void EnsureWritable(string folder)
+        {
+            if (File.Exists(folder))
+            {
+                throw new IOException($"The output folder '{folder}' is a file; choose a folder.");
+            }
+
+            try
+            {
+                Directory.CreateDirectory(folder);
+                var probe = Path.Combine(folder, ".unetdsl-write-test-" + Guid.NewGuid().ToString("N")[..8]);
+                File.WriteAllBytes(probe, new byte[1]);
+                File.Delete(probe);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                throw new IOException($"The output folder '{folder}' cannot be written ({exception.Message}); choose another one or fix its permissions. Nothing was trained.", exception);
+            }
+        }
+    }
+}
+
+/// <summary>The output folder already holds a checkpoint, and neither continuing nor replacing it was asked.</summary>
+public sealed class CheckpointExistsException(string message) : IOException(message);
