@@ -56,6 +56,7 @@ public static class UNetCommandLine
             AnsiConsole.Profile.Width = 200;
         }
 
+        UNetDsl.Data.ImageIO.Notice = message => AnsiConsole.MarkupLine("[yellow]note:[/] " + Markup.Escape(message));
         var host = new Host(catalog ?? new NetworkCatalog(Array.Empty<NetworkEntry>()), defaultNetwork);
         var root = host.BuildRoot();
         var parse = root.Parse(args);
@@ -168,7 +169,12 @@ public static class UNetCommandLine
         {
             option.Validators.Add(result =>
             {
-                var value = Convert.ToInt64(result.GetValueOrDefault<object>(), CultureInfo.InvariantCulture);
+                if (Value<object>(result) is not { } raw)
+                {
+                    return;
+                }
+
+                var value = Convert.ToInt64(raw, CultureInfo.InvariantCulture);
                 if (value < minimum)
                 {
                     result.AddError($"{option.Name} is {value}; it must be {minimum} or more.");
@@ -181,7 +187,7 @@ public static class UNetCommandLine
         {
             option.Validators.Add(result =>
             {
-                if (result.GetValueOrDefault<double?>() is { } value && !(value > 0 && value <= maximum))
+                if (Value<double?>(result) is { } value && !(value > 0 && value <= maximum))
                 {
                     result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} is {value}; it must be a finite number above 0{(maximum < double.MaxValue ? $" and at most {maximum:G}" : string.Empty)}."));
                 }
@@ -189,11 +195,24 @@ public static class UNetCommandLine
             return option;
         }
 
+        // A value that does not even convert is reported by the parser itself; the range check has nothing to add.
+        private static T? Value<T>(OptionResult result)
+        {
+            try
+            {
+                return result.GetValueOrDefault<T>();
+            }
+            catch (InvalidOperationException)
+            {
+                return default;
+            }
+        }
+
         public static Option<string> OneOf(Option<string> option, params string[] allowed)
         {
             option.Validators.Add(result =>
             {
-                var value = result.GetValueOrDefault<string>();
+                var value = Value<string>(result);
                 if (value is not null && !allowed.Contains(value, StringComparer.OrdinalIgnoreCase))
                 {
                     result.AddError($"{option.Name} is '{value}'; it must be one of {string.Join(", ", allowed)}.");

@@ -22,10 +22,11 @@ public static class ImageIO
     /// <exception cref="InvalidDataException">The file is missing or not an image ImageSharp can read; the message names it.</exception>
     public static GrayImage ReadGray(string path)
     {
-        if (IsTiff(path) && File.Exists(path))
+        CheckReadable(path);
+        if (IsTiff(path))
         {
             var (values, width, height, bits) = TiffIO.Read(path);
-            var scale = bits == 16 ? 65535f : 255f;
+            var scale = (1 << bits) - 1f;
             return new GrayImage(Array.ConvertAll(values, v => v / scale), width, height);
         }
 
@@ -47,7 +48,8 @@ public static class ImageIO
     /// <exception cref="InvalidDataException">The file is missing or not an image ImageSharp can read.</exception>
     public static (int[] Labels, int Width, int Height) ReadLabels(string path)
     {
-        if (IsTiff(path) && File.Exists(path))
+        CheckReadable(path);
+        if (IsTiff(path))
         {
             var (values, width, height, _) = TiffIO.Read(path);
             return (Array.ConvertAll(values, v => (int)v), width, height);
@@ -148,15 +150,88 @@ public static class ImageIO
         File.Move(temporary, path, overwrite: true);
     }
 
-    private static Image<L16> Load(string path)
+    /// <summary>
+    /// Called once per process with a sentence about input that is read differently from how it is stored (colour
+    /// images read as gray), so an app can show it; null to stay silent.
+    /// </summary>
+    public static Action<string>? Notice { get; set; }
+
+    private static int s_colourNoticeGiven;
+
+    /// <summary>Test hook: the next colour image is noticed again.</summary>
+    internal static void ResetNotices() => s_colourNoticeGiven = 0;
+
+    // The problems ImageSharp would report in ten lines, or not at all: a missing, empty or truncated file.
+    private static void CheckReadable(string path)
     {
+        if (Directory.Exists(path))
+        {
+            throw new InvalidDataException($"Cannot read image '{path}': it is a folder.");
+        }
+
         if (!File.Exists(path))
         {
             throw new InvalidDataException($"Cannot read image '{path}': the file does not exist.");
         }
 
+        var length = new FileInfo(path).Length;
+        if (length == 0)
+        {
+            throw new InvalidDataException($"Cannot read image '{path}': the file is empty (0 bytes).");
+        }
+
+        if (Path.GetExtension(path).Equals(".png", StringComparison.OrdinalIgnoreCase))
+        {
+            CheckPngComplete(path);
+        }
+    }
+
+    // A PNG is a signature and a chain of chunks (length, type, data, CRC) that ends with IEND. ImageSharp decodes a
+    // file cut short without complaint and fills the missing rows with black, so the chain is walked first.
+    private static void CheckPngComplete(string path)
+    {
+        using var file = File.OpenRead(path);
+        var header = new byte[8];
+        if (file.Read(header, 0, 8) < 8 || header[0] != 0x89 || header[1] != (byte)'P' || header[2] != (byte)'N' || header[3] != (byte)'G')
+        {
+            throw new InvalidDataException($"Cannot read image '{path}': it is not a PNG file (its first bytes are not the PNG signature).");
+        }
+
+        var chunk = new byte[8];
+        while (true)
+        {
+            if (file.Read(chunk, 0, 8) < 8)
+            {
+                throw new InvalidDataException($"Cannot read image '{path}': the PNG is truncated ({file.Length:N0} bytes end before its IEND chunk).");
+            }
+
+            var length = ((long)chunk[0] << 24) | ((long)chunk[1] << 16) | ((long)chunk[2] << 8) | chunk[3];
+            if (chunk[4] == 'I' && chunk[5] == 'E' && chunk[6] == 'N' && chunk[7] == 'D')
+            {
+                return;
+            }
+
+            if (file.Position + length + 4 > file.Length)
+            {
+                throw new InvalidDataException($"Cannot read image '{path}': the PNG is truncated ({file.Length:N0} bytes end inside a chunk).");
+            }
+
+            file.Seek(length + 4, SeekOrigin.Current);
+        }
+    }
+
+    private static Image<L16> Load(string path)
+    {
+        CheckReadable(path);
         try
         {
+            var info = Image.Identify(path);
+            if (info is not null && info.Metadata.GetPngMetadata().ColorType is SixLabors.ImageSharp.Formats.Png.PngColorType.Rgb or SixLabors.ImageSharp.Formats.Png.PngColorType.RgbWithAlpha or SixLabors.ImageSharp.Formats.Png.PngColorType.Palette
+                && System.Threading.Interlocked.Exchange(ref s_colourNoticeGiven, 1) == 0)
+            {
+                Notice?.Invoke($"'{path}' is a colour image; colour images are read as gray (luminance). (Said once.)");
+            }
+
             return Image.Load<L16>(path);
         }
         catch (Exception exception) when (exception is UnknownImageFormatException or InvalidImageContentException or NotSupportedException)

@@ -42,6 +42,9 @@ public static class Checkpoint
     private const string Magic = "UNETDSL-CKPT";
     private const int Version = 1;
 
+    // NaN stands for "not measured" (a validation IoU without held-out images); JSON has no NaN of its own.
+    private static readonly JsonSerializerOptions s_json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     /// <summary>Test hook: called with the number of content bytes written before they are committed.</summary>
     internal static Action<long>? BeforeCommit { get; set; }
 
@@ -60,7 +63,7 @@ public static class Checkpoint
         using (ContiguousWhileSerialising(model, optimizer))
         using (var writer = new BinaryWriter(content, System.Text.Encoding.UTF8, leaveOpen: true))
         {
-            writer.Write(JsonSerializer.Serialize(info));
+            writer.Write(JsonSerializer.Serialize(info, s_json));
             var weights = new MemoryStream();
             using (var weightWriter = new BinaryWriter(weights, System.Text.Encoding.UTF8, leaveOpen: true))
             {
@@ -152,7 +155,7 @@ public static class Checkpoint
     public static CheckpointInfo ReadInfo(string path)
     {
         using var reader = new BinaryReader(new MemoryStream(ReadContent(path)));
-        return JsonSerializer.Deserialize<CheckpointInfo>(reader.ReadString()) ?? throw new InvalidDataException($"Checkpoint '{path}' has an empty header.");
+        return JsonSerializer.Deserialize<CheckpointInfo>(reader.ReadString(), s_json) ?? throw new InvalidDataException($"Checkpoint '{path}' has an empty header.");
     }
 
     /// <summary>Loads weights (and optimiser state) into a network of the same architecture.</summary>
@@ -164,7 +167,7 @@ public static class Checkpoint
     {
         ArgumentNullException.ThrowIfNull(model);
         using var reader = new BinaryReader(new MemoryStream(ReadContent(path)));
-        var info = JsonSerializer.Deserialize<CheckpointInfo>(reader.ReadString()) ?? throw new InvalidDataException($"Checkpoint '{path}' has an empty header.");
+        var info = JsonSerializer.Deserialize<CheckpointInfo>(reader.ReadString(), s_json) ?? throw new InvalidDataException($"Checkpoint '{path}' has an empty header.");
         var parameters = model.parameters().Sum(p => p.numel());
         if (info.ParameterCount != parameters)
         {

@@ -169,6 +169,25 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void Without_held_out_images_the_run_checkpoints_and_resumes()
+    {
+        var folder = Path.Combine(_folder, "run");
+        var data = SegmentationData.Synthetic(training: 3, validation: 0, seed: 3, size: 64);
+        using (var network = new TrainerNet())
+        {
+            var first = UNetTrainer.Train(network, data, Options(folder, steps: 2));
+            Assert.Equal(new[] { double.NaN }, first.EpochValidationIoU);
+        }
+
+        var info = Checkpoint.ReadInfo(Path.Combine(folder, TrainingOptions.CheckpointFileName));
+        Assert.Equal(new[] { double.NaN }, info.ValidationIoU);
+        using var resumed = new TrainerNet();
+        var result = UNetTrainer.Train(resumed, data, Options(folder, steps: 4) with { Resume = true });
+        Assert.Equal(4, result.Steps);
+        Assert.Equal(2, result.EpochValidationIoU.Count);
+    }
+
+    [Fact]
     public void A_diverging_run_never_writes_non_finite_weights_and_names_the_last_good_checkpoint()
     {
         var folder = Path.Combine(_folder, "run");
