@@ -33,6 +33,15 @@ public sealed class UNetGenerator : IIncrementalGenerator
 
         /// <summary>The diagnostics of each declaration.</summary>
         public const string Diagnostics = "UNetDsl.Diagnostics";
+
+        /// <summary>The stems of the generated files' names, unique across all valid declarations.</summary>
+        public const string HintNames = "UNetDsl.HintNames";
+
+        /// <summary>A valid declaration with the stem of its files' names.</summary>
+        public const string EmitJob = "UNetDsl.EmitJob";
+
+        /// <summary>[Level], [Bottleneck] or [Conditioning] on a class without [UNet].</summary>
+        public const string StrayAttributes = "UNetDsl.StrayAttributes";
     }
 
     /// <inheritdoc />
@@ -53,26 +62,39 @@ public sealed class UNetGenerator : IIncrementalGenerator
             .Select(static (outcome, _) => outcome.EmitInput)
             .WithTrackingName(StepNames.EmitInput);
 
-        context.RegisterSourceOutput(emitInputs, static (spc, input) =>
+        // File names must be unique without case across the whole compilation, so they are given out together; the
+        // table only changes when a network is added, removed or renamed, and each job stays cached otherwise.
+        var hintNames = emitInputs
+            .Select(static (input, _) => input?.Spec.FullName)
+            .Collect()
+            .Select(static (names, _) => HintNames.Assign(names))
+            .WithTrackingName(StepNames.HintNames);
+
+        var jobs = emitInputs
+            .Combine(hintNames)
+            .Select(static (pair, _) => pair.Left is null ? null : new EmitJob(pair.Left, pair.Right.StemOf(pair.Left.Spec.FullName)))
+            .WithTrackingName(StepNames.EmitJob);
+
+        context.RegisterSourceOutput(jobs, static (spc, job) =>
         {
-            if (input is null)
+            if (job is null)
             {
                 return;
             }
 
-            AddSource(spc, input, UNetEmitter.HintName(input.Spec), UNetEmitter.Emit);
-            if (OnnxExportEmitter.Applies(input.Report))
+            AddSource(spc, job.Input, job.Stem + HintNames.Module, UNetEmitter.Emit);
+            if (OnnxExportEmitter.Applies(job.Input.Report))
             {
-                AddSource(spc, input, OnnxExportEmitter.HintName(input.Spec), OnnxExportEmitter.Emit);
+                AddSource(spc, job.Input, job.Stem + HintNames.Onnx, OnnxExportEmitter.Emit);
             }
         });
 
         // The PyTorch twin goes to a file of its own, from the same cached input.
-        context.RegisterSourceOutput(emitInputs, static (spc, input) =>
+        context.RegisterSourceOutput(jobs, static (spc, job) =>
         {
-            if (input is not null)
+            if (job is not null)
             {
-                AddSource(spc, input, PyTorchTwinEmitter.HintName(input.Spec), PyTorchTwinEmitter.Emit);
+                AddSource(spc, job.Input, job.Stem + HintNames.PyTorch, PyTorchTwinEmitter.Emit);
             }
         });
 
@@ -80,31 +102,42 @@ public sealed class UNetGenerator : IIncrementalGenerator
             .Select(static (outcome, _) => outcome.Diagnostics)
             .WithTrackingName(StepNames.Diagnostics);
 
-        context.RegisterSourceOutput(diagnostics, static (spc, list) =>
+        context.RegisterSourceOutput(diagnostics, ReportAll);
+
+        // [Level], [Bottleneck] and [Conditioning] on a class without [UNet] would otherwise be ignored silently.
+        foreach (var attributeName in new[] { DeclarationParser.LevelAttributeName, DeclarationParser.BottleneckAttributeName, DeclarationParser.ConditioningAttributeName })
         {
-            foreach (var diagnostic in list)
-            {
-                spc.ReportDiagnostic(diagnostic.ToDiagnostic());
-            }
-        });
+            var stray = context.SyntaxProvider
+                .ForAttributeWithMetadataName(
+                    attributeName,
+                    static (node, _) => node is TypeDeclarationSyntax,
+                    static (ctx, ct) => DeclarationParser.ParseStray(ctx, ct))
+                .WithTrackingName(StepNames.StrayAttributes);
+            context.RegisterSourceOutput(stray, ReportAll);
+        }
+    }
+
+    private static void ReportAll(SourceProductionContext spc, EquatableArray<DiagnosticInfo> list)
+    {
+        foreach (var diagnostic in list)
+        {
+            spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+        }
     }
 
     /// <summary>Emits one generated file; a failure becomes UNET0900, never an exception.</summary>
     private static void AddSource(SourceProductionContext spc, EmitInput input, string hintName, Func<UNetSpec, NetworkReport, string> emit)
     {
-        string source;
         try
         {
-            source = emit(input.Spec, input.Report);
+            spc.AddSource(hintName, emit(input.Spec, input.Report));
         }
-        catch (Exception exception)
+        catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            // The compiler turns an exception here into CS8785 and drops every generated file; report ours instead.
+            // The compiler turns an exception here (the emitter's, or AddSource's for a hint name it refuses) into
+            // CS8785 and drops every generated file of the project; report ours instead.
             spc.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.GeneratorFailure, Location.None, input.Spec.FullName, exception.GetType().Name, exception.Message));
-            return;
         }
-
-        spc.AddSource(hintName, source);
     }
 
     /// <summary>Validates a parsed declaration and ties each finding to the source location of its argument.</summary>
@@ -135,6 +168,15 @@ public sealed class UNetGenerator : IIncrementalGenerator
             diagnostics.Add(new DiagnosticInfo(finding.Id, ArgumentLocations.Find(declaration.Locations, finding.Path), finding.Arguments, finding.Properties));
         }
 
+        // C# forbids a member named like its class (CS0542): a class named like a generated member cannot be generated.
+        if (result.Report is not null && UNetEmitter.MemberNames(result.Report.Network).Contains(declaration.Spec.TypeName, StringComparer.Ordinal))
+        {
+            diagnostics.Add(new DiagnosticInfo(
+                DiagnosticDescriptors.NamedLikeGeneratedMember.Id,
+                ArgumentLocations.Find(declaration.Locations, ArgumentPath.Class),
+                EquatableArray.Create(declaration.Spec.TypeName)));
+        }
+
         var emit = diagnostics.Count == 0 && result.Report is not null ? new EmitInput(declaration.Spec, result.Report) : null;
         return new DeclarationOutcome(emit, diagnostics.ToEquatableArray());
     }
@@ -143,6 +185,10 @@ public sealed class UNetGenerator : IIncrementalGenerator
 /// <summary>A valid declaration's spec and report: all the emitter reads.</summary>
 /// <remarks>Immutable and value-equal, and free of Roslyn objects: the source output caches on it.</remarks>
 internal sealed record EmitInput(UNetSpec Spec, NetworkReport Report);
+
+/// <summary>A valid declaration and the stem of its generated files' hint names.</summary>
+/// <remarks>Immutable and value-equal, and free of Roslyn objects: the source outputs cache on it.</remarks>
+internal sealed record EmitJob(EmitInput Input, string Stem);
 
 /// <summary>The result of checking one declaration: what to emit (null when invalid) and what to report.</summary>
 /// <remarks>Value-equal; its diagnostics hold syntax trees for their locations, so only the diagnostics branch reads them.</remarks>

@@ -105,6 +105,25 @@ internal static class DiagnosticDescriptors
         "{0} has {1} channels, which {2} attention heads cannot split evenly; use a head count that divides {1}, such as {3}",
         Usage, "Multi-head attention splits the channels into equal heads, so the head count must divide the channels of every level with attention.");
 
+    /// <summary>UNET0016: "'{0}' declares {1} on another partial declaration than its first [Level]; declare every [Level] on one declaration, finest first, since C# gives partial declarations no order".</summary>
+    public static readonly DiagnosticDescriptor LevelsOnSeveralDeclarations = Create(
+        "UNET0016", "Levels are spread over partial declarations",
+        "'{0}' declares {1} on another partial declaration than its first [Level]; declare every [Level] on one declaration, finest first, since C# gives partial declarations no order",
+        Usage, "The order of the [Level] attributes is the order of the levels; across partial declarations it would follow the order in which the compiler receives the files.");
+
+    /// <summary>UNET0017: "{0} on '{1}' has no effect: '{1}' has no [UNet] attribute; add [UNet(inChannels, classes)] to the class or remove {0}".</summary>
+    public static readonly DiagnosticDescriptor AttributeWithoutUNet = Create(
+        "UNET0017", "Attribute has no effect without [UNet]",
+        "{0} on '{1}' has no effect: '{1}' has no [UNet] attribute; add [UNet(inChannels, classes)] to the class or remove {0}",
+        Usage, "[Level], [Bottleneck] and [Conditioning] describe a U-Net declared with [UNet]; on any other class nothing is generated from them.",
+        DiagnosticSeverity.Warning);
+
+    /// <summary>UNET0018: "'{0}' is the name of a member UNetDsl generates in the class, and C# forbids a member named like its class; rename the class".</summary>
+    public static readonly DiagnosticDescriptor NamedLikeGeneratedMember = Create(
+        "UNET0018", "U-Net class is named like a generated member",
+        "'{0}' is the name of a member UNetDsl generates in the class, and C# forbids a member named like its class; rename the class",
+        Usage, "The generated module declares members such as Summary, Geometry, forward and its submodule fields (enc1, head, ...); a class of one of these names cannot hold them (CS0542).");
+
     /// <summary>UNET0900: "UNetDsl could not generate '{0}' ({1}: {2}); this is a bug in UNetDsl, please report it with the declaration".</summary>
     public static readonly DiagnosticDescriptor GeneratorFailure = Create(
         "UNET0900", "The generator failed",
@@ -158,6 +177,9 @@ internal static class DiagnosticDescriptors
         [PerAxisArity.Id] = PerAxisArity,
         [ConditioningRequirement.Id] = ConditioningRequirement,
         [HeadsDoNotDivide.Id] = HeadsDoNotDivide,
+        [LevelsOnSeveralDeclarations.Id] = LevelsOnSeveralDeclarations,
+        [AttributeWithoutUNet.Id] = AttributeWithoutUNet,
+        [NamedLikeGeneratedMember.Id] = NamedLikeGeneratedMember,
         [GeneratorFailure.Id] = GeneratorFailure,
         [FeatureMapVanishes.Id] = FeatureMapVanishes,
         [PoolingNotExact.Id] = PoolingNotExact,
@@ -182,6 +204,6 @@ internal static class DiagnosticDescriptors
 
     public static DiagnosticDescriptor ById(string id) => s_byId[id];
 
-    private static DiagnosticDescriptor Create(string id, string title, string message, string category, string description) =>
-        new(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true, description, HelpBase + id + ".md");
+    private static DiagnosticDescriptor Create(string id, string title, string message, string category, string description, DiagnosticSeverity severity = DiagnosticSeverity.Error) =>
+        new(id, title, message, category, severity, isEnabledByDefault: true, description, HelpBase + id + ".md");
 }

@@ -13,8 +13,6 @@ internal static class OnnxExportEmitter
 {
     private const string Modules = "global::UNetDsl.Interop.Onnx.OnnxModules";
 
-    public static string HintName(UNetSpec spec) => spec.FullName + ".Onnx.g.cs";
-
     /// <summary>True when the network can be exported: every network but the conditional one.</summary>
     public static bool Applies(NetworkReport report) => report.Network.Conditioning is null;
 
@@ -29,10 +27,10 @@ internal static class OnnxExportEmitter
         w.Line();
         if (spec.Namespace is not null)
         {
-            w.Open("namespace " + spec.Namespace);
+            w.Open("namespace " + Identifiers.Namespace(spec.Namespace));
         }
 
-        w.Open(spec.Accessibility + " partial class " + spec.TypeName + " : global::UNetDsl.IOnnxExportable");
+        w.Open(spec.Accessibility + " partial class " + Identifiers.TypeName(spec) + " : global::UNetDsl.IOnnxExportable");
         w.Line("/// <summary>");
         w.Line("/// Writes the network with its current weights to an ONNX model (opset 17) at <paramref name=\"path\"/>, built from the");
         w.Line("/// declaration rather than traced. Evaluation semantics: batch norm with its running statistics (folded into the");
@@ -46,13 +44,13 @@ internal static class OnnxExportEmitter
         w.Line("/// (<see cref=\"global::UNetDsl.OnnxInputSize.Symbolic\"/>), or null for <see cref=\"InputSize\"/> with batch 1.</param>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\">A fixed size is not a valid input size; the message names the nearest valid sizes.</exception>");
         w.Open("public void ExportOnnx(string path, global::UNetDsl.OnnxInputSize? size = null)");
-        w.Line("var export = global::UNetDsl.Interop.Onnx.OnnxUNetExport.Begin(StaticGeometry, size);");
-        w.Line("var graph = export.Graph;");
+        w.Line("global::UNetDsl.Interop.Onnx.OnnxUNetExport export = global::UNetDsl.Interop.Onnx.OnnxUNetExport.Begin(StaticGeometry, size);");
+        w.Line("global::UNetDsl.Interop.Onnx.OnnxGraphBuilder graph = export.Graph;");
         w.Line("string x;");
         foreach (var level in net.Levels)
         {
             var n = level.Number;
-            w.Line("var skip" + n + " = enc" + n + ".AppendTo(graph, " + (n == 1 ? "export.Input" : "x") + ");");
+            w.Line("string skip" + n + " = enc" + n + ".AppendTo(graph, " + (n == 1 ? "export.Input" : "x") + ");");
             w.Line("x = graph.MaxPool(skip" + n + ", new long[] { " + string.Join(", ", level.Pool.Select(f => f.ToString(System.Globalization.CultureInfo.InvariantCulture))) + " }, \"pool" + n + "\");");
         }
 
@@ -72,11 +70,11 @@ internal static class OnnxExportEmitter
                 var row = report.LevelTable.First(r => r.Level == n);
                 w.Line("{");
                 w.Indent();
-                w.Line("var up = " + up + ";");
+                w.Line("string up = " + up + ";");
                 var skip = "skip" + level.SkipFrom;
                 if (row.SkipCrop.Any(c => c != 0))
                 {
-                    w.Line("var cropped = graph.CenterCrop(" + skip + ", up, " + d + ", \"crop" + n + "\");");
+                    w.Line("string cropped = graph.CenterCrop(" + skip + ", up, " + d + ", \"crop" + n + "\");");
                     skip = "cropped";
                 }
 
@@ -89,7 +87,7 @@ internal static class OnnxExportEmitter
                         w.Line("x = graph.Add(up, " + skip + ", \"add" + n + "\");");
                         break;
                     default:
-                        w.Line("var gated = gate" + n + ".AppendTo(graph, " + skip + ", x);");
+                        w.Line("string gated = gate" + n + ".AppendTo(graph, " + skip + ", x);");
                         w.Line("x = graph.ConcatChannels(\"cat" + n + "\", gated, up);");
                         break;
                 }
@@ -100,7 +98,7 @@ internal static class OnnxExportEmitter
             w.Line("x = dec" + n + ".AppendTo(graph, x);");
             if (level.DeepSupervision)
             {
-                w.Line("var level" + n + " = " + Modules + ".Append(graph, head" + n + ", x, \"head" + n + "\");");
+                w.Line("string level" + n + " = " + Modules + ".Append(graph, head" + n + ", x, \"head" + n + "\");");
             }
         }
 

@@ -17,8 +17,6 @@ internal static class PyTorchTwinEmitter
     /// <summary>The Python module every twin imports (src/UNetDsl/Interop/PyTorch/unetdsl_torch.py).</summary>
     public const string HelperModule = "unetdsl_torch";
 
-    public static string HintName(UNetSpec spec) => spec.FullName + ".PyTorch.g.cs";
-
     public static string Emit(UNetSpec spec, NetworkReport report)
     {
         var python = PythonSource(spec, report);
@@ -28,14 +26,14 @@ internal static class PyTorchTwinEmitter
         w.Line();
         if (spec.Namespace is not null)
         {
-            w.Open("namespace " + spec.Namespace);
+            w.Open("namespace " + Identifiers.Namespace(spec.Namespace));
         }
 
         // [GeneratedCode] marks the members: the class already carries it once, in the module's file.
         var generatedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"" + UNetEmitter.GeneratorName + "\", \"" + UNetEmitter.GeneratorVersion + "\")]";
-        w.Open(spec.Accessibility + " partial class " + spec.TypeName);
+        w.Open(spec.Accessibility + " partial class " + Identifiers.TypeName(spec));
         w.Line("/// <summary>");
-        w.Line("/// The Python source of this network's PyTorch twin: a <c>torch.nn.Module</c> named " + spec.TypeName + " with the same");
+        w.Line("/// The Python source of this network's PyTorch twin: a <c>torch.nn.Module</c> named " + PythonClassName(spec) + " with the same");
         w.Line("/// <c>state_dict</c> keys and the same forward computation, importing <c>" + HelperModule + "</c>. Write it to a folder with");
         w.Line("/// <see cref=\"global::UNetDsl.Interop.PyTorchTwin.Write\"/>, which adds <c>" + HelperModule + ".py</c> next to it.");
         w.Line("/// </summary>");
@@ -55,6 +53,18 @@ internal static class PyTorchTwinEmitter
 
         return w.ToStringAndFree();
     }
+
+    // Python's keywords and the names the twin's module binds itself: a class of one of these names would not parse or
+    // would hide the module it needs.
+    private static readonly HashSet<string> s_pythonReserved = new(System.StringComparer.Ordinal)
+    {
+        "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif",
+        "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or",
+        "pass", "raise", "return", "try", "while", "with", "yield", "torch", "nn", "u",
+    };
+
+    /// <summary>The twin's class name: the C# class's, with a trailing underscore (PEP 8) when Python reserves it.</summary>
+    internal static string PythonClassName(UNetSpec spec) => s_pythonReserved.Contains(spec.TypeName) ? spec.TypeName + "_" : spec.TypeName;
 
     /// <summary>The twin's Python source, lines ending in \n.</summary>
     internal static string PythonSource(UNetSpec spec, NetworkReport report)
@@ -77,7 +87,7 @@ internal static class PyTorchTwinEmitter
         p.Line("import " + HelperModule + " as u");
         p.Line();
         p.Line();
-        p.Open("class " + spec.TypeName + "(nn.Module):");
+        p.Open("class " + PythonClassName(spec) + "(nn.Module):");
         p.Line("in_channels = " + Int(net.InChannels));
         p.Line("out_channels = " + Int(net.Classes));
         p.Line("spatial_dimensions = " + d);

@@ -16,7 +16,45 @@ internal static class UNetEmitter
     private const string Tensor = "global::TorchSharp.torch.Tensor";
     private const string Layer = "global::UNetDsl.Layers.Layer";
 
-    public static string HintName(UNetSpec spec) => spec.FullName + ".g.cs";
+    /// <summary>The type <c>ForwardWithHeads</c> returns, nested in the network.</summary>
+    public const string HeadsTypeName = "HeadOutputs";
+
+    /// <summary>
+    /// Every member name the generated partials declare in the network class (C# forbids a member named like its
+    /// class, so the class cannot take one of these names).
+    /// </summary>
+    public static IEnumerable<string> MemberNames(ResolvedNetwork net)
+    {
+        foreach (var (name, _) in Fields(net))
+        {
+            yield return name;
+        }
+
+        string[] members =
+        {
+            "ParameterCount", "MultiplyAccumulates", "InputChannels", "OutputChannels", "SpatialDimensions", "HasDeclaredInputSize",
+            "InputSize", "OutputSize", "ReceptiveField", "SizeRules", "s_sizeRules", "InputShape", "OutputShape", "IsValidInputSize",
+            "NearestValidInputSizes", "OutputSizeFor", "StaticGeometry", "Geometry", "Summary", "SummaryText", "forward", "Consume",
+            "PrepareForInference", "PrepareForTraining", "Dispose", "PyTorchTwinSource",
+        };
+        foreach (var member in members)
+        {
+            yield return member;
+        }
+
+        if (net.Conditioning is null)
+        {
+            yield return "Predict";
+            yield return "ExportOnnx";
+        }
+
+        if (net.SupervisedLevels.Length > 0)
+        {
+            yield return "ForwardWithHeads";
+            yield return "Forward";
+            yield return HeadsTypeName;
+        }
+    }
 
     public static string Emit(UNetSpec spec, NetworkReport report)
     {
@@ -27,7 +65,7 @@ internal static class UNetEmitter
         w.Line();
         if (spec.Namespace is not null)
         {
-            w.Open("namespace " + spec.Namespace);
+            w.Open("namespace " + Identifiers.Namespace(spec.Namespace));
         }
 
         WriteClassDoc(w, spec, report);
@@ -35,18 +73,19 @@ internal static class UNetEmitter
         var moduleType = net.Conditioning is null
             ? "global::TorchSharp.torch.nn.Module<" + Tensor + ", " + Tensor + ">"
             : "global::TorchSharp.torch.nn.Module<" + Tensor + ", " + Tensor + ", " + Tensor + ", " + Tensor + ">";
-        w.Open(spec.Accessibility + " partial class " + spec.TypeName + " : " + moduleType + ", global::UNetDsl.IUNetModule");
+        w.Open(spec.Accessibility + " partial class " + Identifiers.TypeName(spec) + " : " + moduleType + ", global::UNetDsl.IUNetModule");
         WriteFacts(w, spec, report);
         WriteFields(w, net);
         WriteConstructor(w, spec, net);
         WriteForward(w, spec, report);
         WriteInference(w, net);
         WriteDispose(w, net);
-        w.Close();
         if (net.SupervisedLevels.Length > 0)
         {
             WriteHeadsType(w, spec, report);
         }
+
+        w.Close();
 
         if (spec.Namespace is not null)
         {
@@ -162,7 +201,7 @@ internal static class UNetEmitter
         w.Line();
         w.Line("/// <summary>The input and output geometry, for code that works with any generated U-Net.</summary>");
         w.Line("public static global::UNetDsl.UNetGeometry StaticGeometry { get; } = new global::UNetDsl.UNetGeometry(");
-        w.Line("    \"" + spec.TypeName + "\", SpatialDimensions, InputChannels, OutputChannels, s_sizeRules, InputSize, OutputSize, ParameterCount);");
+        w.Line("    " + Identifiers.StringLiteral(spec.TypeName) + ", SpatialDimensions, InputChannels, OutputChannels, s_sizeRules, InputSize, OutputSize, ParameterCount);");
         w.Line();
         w.Line("/// <inheritdoc />");
         w.Line("public global::UNetDsl.UNetGeometry Geometry => StaticGeometry;");
@@ -288,8 +327,8 @@ internal static class UNetEmitter
         w.Line("/// <summary>Builds the network with freshly initialised parameters.</summary>");
         w.Line("/// <param name=\"device\">Where the parameters live; null for the default device (the CPU).</param>");
         w.Line("/// <param name=\"dtype\">The parameters' type; null for the default type (float32).</param>");
-        w.Line("public " + spec.TypeName + "(global::TorchSharp.torch.Device? device = null, global::TorchSharp.torch.ScalarType? dtype = null)");
-        w.Open("    : base(nameof(" + spec.TypeName + "))");
+        w.Line("public " + Identifiers.TypeName(spec) + "(global::TorchSharp.torch.Device? device = null, global::TorchSharp.torch.ScalarType? dtype = null)");
+        w.Open("    : base(" + Identifiers.StringLiteral(spec.TypeName) + ")");
         var conditioning = net.Conditioning;
         if (conditioning is not null)
         {
@@ -394,29 +433,29 @@ internal static class UNetEmitter
         {
             w.Line("public override " + Tensor + " forward(" + Tensor + " input) => Forward(input, null);");
             w.Line();
-            var heads = spec.TypeName + "Heads";
+            var heads = Identifiers.QualifiedType(spec) + "." + HeadsTypeName;
             w.Line("/// <summary>Runs the network and returns the main head and the deep-supervision heads, each at its own resolution.</summary>");
             w.Line("/// <param name=\"input\">As for <see cref=\"forward\"/>.</param>");
             w.Open("public " + heads + " ForwardWithHeads(" + Tensor + " input)");
-            w.Line("var heads = new " + Tensor + "[" + supervised.Length + "];");
-            w.Line("var main = Forward(input, heads);");
+            w.Line(Tensor + "[] heads = new " + Tensor + "[" + supervised.Length + "];");
+            w.Line(Tensor + " main = Forward(input, heads);");
             w.Line("return new " + heads + "(main, " + string.Join(", ", supervised.Select((_, i) => "heads[" + i + "]")) + ");");
             w.Close();
             w.Line();
             w.Open("private " + Tensor + " Forward(" + Tensor + " input, " + Tensor + "[]? heads)");
         }
 
-        w.Line("global::UNetDsl.InputGuard.Check(input, \"" + spec.TypeName + "\", InputChannels, s_sizeRules, head.weight!);");
+        w.Line("global::UNetDsl.InputGuard.Check(input, " + Identifiers.StringLiteral(spec.TypeName) + ", InputChannels, s_sizeRules, head.weight!);");
         if (conditioning is not null)
         {
-            w.Line("global::UNetDsl.InputGuard.CheckConditioning(input, timestep, context, \"" + spec.TypeName + "\", " + conditioning.ContextChannels + ");");
+            w.Line("global::UNetDsl.InputGuard.CheckConditioning(input, timestep, context, " + Identifiers.StringLiteral(spec.TypeName) + ", " + conditioning.ContextChannels + ");");
         }
 
-        w.Line("using var scope = global::TorchSharp.torch.NewDisposeScope();");
+        w.Line("using global::TorchSharp.DisposeScope scope = global::TorchSharp.torch.NewDisposeScope();");
         w.Line("// input " + ShapeText(report.InputSize, net.InChannels));
         if (conditioning is not null)
         {
-            w.Line("var t = time_embed.call(timestep); " + Shape("time_embed"));
+            w.Line(Tensor + " t = time_embed.call(timestep); " + Shape("time_embed"));
         }
 
         var time = conditioning is null ? string.Empty : ", t";
@@ -440,7 +479,7 @@ internal static class UNetEmitter
                 continue;
             }
 
-            w.Line("var skip" + n + " = enc" + n + ".call(" + levelInput + time + "); " + Shape("enc" + n));
+            w.Line(Tensor + " skip" + n + " = enc" + n + ".call(" + levelInput + time + "); " + Shape("enc" + n));
             Attention(conditioning?.AttentionAt(n) == true, "attn_enc" + n, "skip" + n);
             if (n > 1)
             {
@@ -474,20 +513,20 @@ internal static class UNetEmitter
                 // The decoder block is recomputed in backward from what enters it: the coarser map, the skip it
                 // joins and, in a conditional network, the timestep embedding and the context.
                 var inputs = new List<string> { "x" };
-                var bindings = new List<string> { "var x = d[0];" };
+                var bindings = new List<string> { Tensor + " x = d[0];" };
                 if (level.Skip != SkipJoin.None)
                 {
-                    bindings.Add("var skip" + level.SkipFrom + " = d[" + inputs.Count + "];");
+                    bindings.Add(Tensor + " skip" + level.SkipFrom + " = d[" + inputs.Count + "];");
                     inputs.Add("skip" + level.SkipFrom);
                 }
 
                 if (conditioning is not null)
                 {
-                    bindings.Add("var t = d[" + inputs.Count + "];");
+                    bindings.Add(Tensor + " t = d[" + inputs.Count + "];");
                     inputs.Add("t");
                     if (conditioning.AttentionAt(n))
                     {
-                        bindings.Add("var context = d[" + inputs.Count + "];");
+                        bindings.Add(Tensor + " context = d[" + inputs.Count + "];");
                         inputs.Add("context");
                     }
                 }
@@ -581,10 +620,10 @@ internal static class UNetEmitter
         var crop = ownJoin ? report.LevelTable.First(r => r.Level == n).SkipCrop : default;
         var cropped = ownJoin && crop.Any(c => c != 0);
 
-        w.Line("var level" + n + " = global::UNetDsl.Layers.ActivationCheckpoint.Run(new " + Tensor + "[] { " + string.Join(", ", inputs) + " }, e =>");
+        w.Line(Tensor + "[] level" + n + " = global::UNetDsl.Layers.ActivationCheckpoint.Run(new " + Tensor + "[] { " + string.Join(", ", inputs) + " }, e =>");
         w.Line("{");
         w.Indent();
-        w.Line("var skip = enc" + n + ".call(e[0]" + time + "); " + shape("enc" + n));
+        w.Line(Tensor + " skip = enc" + n + ".call(e[0]" + time + "); " + shape("enc" + n));
         if (context.Length > 0)
         {
             w.Line("skip = Consume(skip, attn_enc" + n + ".call(skip, " + context + ")); " + shape("attn_enc" + n));
@@ -596,10 +635,10 @@ internal static class UNetEmitter
         }
         else
         {
-            w.Line("var pooled = " + pool + ".call(skip); " + shape("pool" + n));
+            w.Line(Tensor + " pooled = " + pool + ".call(skip); " + shape("pool" + n));
             if (cropped)
             {
-                w.Line("var kept = Consume(skip, " + Layer + ".CenterCropCopy(skip, " + string.Join(", ", crop) + ")); // what decoder level " + joiners[0].Number + " joins");
+                w.Line(Tensor + " kept = Consume(skip, " + Layer + ".CenterCropCopy(skip, " + string.Join(", ", crop) + ")); // what decoder level " + joiners[0].Number + " joins");
                 w.Line("return new[] { kept, pooled };");
             }
             else
@@ -611,7 +650,7 @@ internal static class UNetEmitter
         w.Close(");");
         if (joined)
         {
-            w.Line("var skip" + n + " = level" + n + "[0];");
+            w.Line(Tensor + " skip" + n + " = level" + n + "[0];");
         }
 
         if (n > 1)
@@ -641,11 +680,11 @@ internal static class UNetEmitter
             var skip = cropped ? "crop" : "skip" + level.SkipFrom;
             w.Line("{");
             w.Indent();
-            w.Line("var up = up" + n + ".call(x); " + shape("up" + n));
+            w.Line(Tensor + " up = up" + n + ".call(x); " + shape("up" + n));
             if (cropped)
             {
                 // A view of the skip: no copy, but its handle keeps the skip's memory alive, so it is released below.
-                w.Line("var crop = " + Layer + ".CenterCrop(skip" + level.SkipFrom + ", up);");
+                w.Line(Tensor + " crop = " + Layer + ".CenterCrop(skip" + level.SkipFrom + ", up);");
             }
 
             switch (level.Skip)
@@ -661,7 +700,7 @@ internal static class UNetEmitter
                     break;
                 default:
                     // The gate reads x (the coarser decoder map, g) before it is released.
-                    w.Line("var gated = gate" + n + ".call(" + skip + ", x); " + shape("gate" + n));
+                    w.Line(Tensor + " gated = gate" + n + ".call(" + skip + ", x); " + shape("gate" + n));
                     w.Line("x = Consume(x, global::TorchSharp.torch.cat(new " + Tensor + "[] { gated, up }, 1)); " + shape("cat" + n));
                     w.Line("gated.Dispose();");
                     break;
@@ -726,10 +765,11 @@ internal static class UNetEmitter
             w.Line("/// </summary>");
             w.Line("/// <param name=\"input\">As for <see cref=\"forward\"/>.</param>");
             w.Open("public " + Tensor + " Predict(" + Tensor + " input)");
-            w.Line("using var inference = global::TorchSharp.torch.inference_mode();");
-            w.Line("using var packed = global::UNetDsl.Layers.Layer.ToChannelsLast(input);");
-            w.Line("using var output = forward(packed);");
+            w.Line("using (global::TorchSharp.torch.inference_mode())");
+            w.Line("using (" + Tensor + " packed = global::UNetDsl.Layers.Layer.ToChannelsLast(input))");
+            w.Open("using (" + Tensor + " output = forward(packed))");
             w.Line("return output.contiguous();");
+            w.Close();
             w.Close();
             w.Line();
         }
@@ -751,16 +791,19 @@ internal static class UNetEmitter
         w.Close();
     }
 
-    /// <summary>The typed result of <c>ForwardWithHeads</c>: one property per head.</summary>
+    /// <summary>
+    /// The typed result of <c>ForwardWithHeads</c>: one property per head. Nested in the network, so that no type the
+    /// user declares next to it can take its name.
+    /// </summary>
     private static void WriteHeadsType(SourceWriter w, UNetSpec spec, NetworkReport report)
     {
         var net = report.Network;
         var supervised = net.SupervisedLevels;
-        var name = spec.TypeName + "Heads";
+        const string name = HeadsTypeName;
         w.Line();
-        w.Line("/// <summary>The outputs of <see cref=\"" + spec.TypeName + ".ForwardWithHeads\"/>: the main head and the deep-supervision heads, each at its own resolution; dispose to release them.</summary>");
+        w.Line("/// <summary>The outputs of <see cref=\"ForwardWithHeads\"/>: the main head and the deep-supervision heads, each at its own resolution; dispose to release them.</summary>");
         w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"" + GeneratorName + "\", \"" + GeneratorVersion + "\")]");
-        w.Open(spec.Accessibility + " sealed class " + name + " : global::UNetDsl.DeepSupervisionOutputs");
+        w.Open("public sealed class " + name + " : global::UNetDsl.DeepSupervisionOutputs");
         var parameters = string.Join(", ", new[] { Tensor + " main" }.Concat(supervised.Select(l => Tensor + " level" + l.Number)));
         var arguments = string.Join(", ", new[] { "main" }.Concat(supervised.Select(l => "level" + l.Number)));
         w.Line("internal " + name + "(" + parameters + ")");

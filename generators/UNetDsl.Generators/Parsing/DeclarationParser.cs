@@ -25,9 +25,50 @@ internal sealed record ParsedDeclaration(UNetSpec? Spec, EquatableArray<Argument
 internal static class DeclarationParser
 {
     public const string UNetAttributeName = "UNetDsl.UNetAttribute";
-    private const string LevelAttributeName = "UNetDsl.LevelAttribute";
-    private const string BottleneckAttributeName = "UNetDsl.BottleneckAttribute";
-    private const string ConditioningAttributeName = "UNetDsl.ConditioningAttribute";
+    public const string LevelAttributeName = "UNetDsl.LevelAttribute";
+    public const string BottleneckAttributeName = "UNetDsl.BottleneckAttribute";
+    public const string ConditioningAttributeName = "UNetDsl.ConditioningAttribute";
+
+    /// <summary>
+    /// UNET0017 for each [Level], [Bottleneck] or [Conditioning] of one declaration whose class has no [UNet]: the
+    /// attributes only mean something on a U-Net class, and without a diagnostic they would be ignored silently.
+    /// </summary>
+    public static EquatableArray<DiagnosticInfo> ParseStray(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (context.TargetSymbol is not INamedTypeSymbol type
+                || type.GetAttributes().Any(a => Reader.OurAttributeName(a.AttributeClass) == UNetAttributeName))
+            {
+                return EquatableArray<DiagnosticInfo>.Empty;
+            }
+
+            var diagnostics = new List<DiagnosticInfo>();
+            foreach (var attribute in context.Attributes)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is AttributeSyntax syntax)
+                {
+                    var shortName = attribute.AttributeClass?.Name is { } name && name.EndsWith("Attribute", StringComparison.Ordinal) ? name.Substring(0, name.Length - "Attribute".Length) : "?";
+                    diagnostics.Add(new DiagnosticInfo(
+                        DiagnosticDescriptors.AttributeWithoutUNet.Id,
+                        new LocationInfo(syntax.SyntaxTree, syntax.Span),
+                        EquatableArray.Create("[" + shortName + "]", type.Name)));
+                }
+            }
+
+            return diagnostics.ToEquatableArray();
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+        catch (Exception)
+        {
+            // A warning is not worth a crash of the compiler; say nothing.
+            return EquatableArray<DiagnosticInfo>.Empty;
+        }
+    }
 
     public static ParsedDeclaration Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -74,6 +115,13 @@ internal static class DeclarationParser
             {
                 Report(DiagnosticDescriptors.UnsupportedType, ClassLocation, _name, "not a class");
                 return Result(null);
+            }
+
+            // [UNet] on two partial declarations of one class (C# reports CS0579): the declaration whose [UNet] the
+            // compiler binds first generates the class, the other nothing, so that the class is generated once.
+            if (!HoldsFirstUNet(declaration))
+            {
+                return new ParsedDeclaration(null, EquatableArray<ArgumentLocation>.Empty, EquatableArray<DiagnosticInfo>.Empty);
             }
 
             CheckForm(declaration);
@@ -127,6 +175,7 @@ internal static class DeclarationParser
                 Locate(ArgumentPath.Conditioning, conditioning, Array.Empty<string>(), paramsName: null);
             }
 
+            CheckLevelsOnOneDeclaration(levels);
             if (_diagnostics.Count > 0)
             {
                 return Result(null);
@@ -155,7 +204,7 @@ internal static class DeclarationParser
             }
 
             var spec = new UNetSpec(
-                type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+                NamespaceName(type.ContainingNamespace),
                 type.Name,
                 type.DeclaredAccessibility == Accessibility.Public ? "public" : "internal",
                 Named(unet, "Dimensions", 2),
@@ -187,7 +236,7 @@ internal static class DeclarationParser
         /// The full name of one of our attribute types, or null: the test <c>ToDisplayString() == name</c> made part by part,
         /// without building the display string, which took most of the parser's time.
         /// </summary>
-        private static string? OurAttributeName(INamedTypeSymbol? attribute) =>
+        internal static string? OurAttributeName(INamedTypeSymbol? attribute) =>
             attribute is { Arity: 0, ContainingType: null, ContainingNamespace: { Name: "UNetDsl", ContainingNamespace.IsGlobalNamespace: true } }
                 ? attribute.Name switch
                 {
@@ -198,6 +247,62 @@ internal static class DeclarationParser
                     _ => null,
                 }
                 : null;
+
+        /// <summary>
+        /// The namespace's parts as written without <c>@</c>, dotted (<c>event.Models</c> for <c>namespace @event.Models</c>):
+        /// the emitter escapes each part again, and file names never see an <c>@</c>.
+        /// </summary>
+        private static string? NamespaceName(INamespaceSymbol? ns)
+        {
+            var parts = new List<string>();
+            for (var current = ns; current is { IsGlobalNamespace: false }; current = current.ContainingNamespace)
+            {
+                parts.Add(current.Name);
+            }
+
+            parts.Reverse();
+            return parts.Count == 0 ? null : string.Join(".", parts);
+        }
+
+        /// <summary>True unless another partial declaration of the class holds the [UNet] the compiler binds first.</summary>
+        private bool HoldsFirstUNet(TypeDeclarationSyntax declaration)
+        {
+            foreach (var attribute in type!.GetAttributes())
+            {
+                if (OurAttributeName(attribute.AttributeClass) == UNetAttributeName)
+                {
+                    return attribute.ApplicationSyntaxReference is not { } reference
+                        || (reference.SyntaxTree == declaration.SyntaxTree && declaration.Span.Contains(reference.Span));
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>
+        /// UNET0016: the order of [Level] attributes is the order of the levels, and C# gives no order to partial
+        /// declarations (it follows the order of the files), so all levels must stand on one declaration.
+        /// </summary>
+        private void CheckLevelsOnOneDeclaration(List<AttributeData> levels)
+        {
+            var declarations = new List<SyntaxNode>();
+            foreach (var level in levels)
+            {
+                if (level.ApplicationSyntaxReference?.GetSyntax() is not AttributeSyntax syntax || syntax.Parent?.Parent is not { } owner)
+                {
+                    continue;
+                }
+
+                if (!declarations.Contains(owner))
+                {
+                    declarations.Add(owner);
+                    if (declarations.Count > 1)
+                    {
+                        Report(DiagnosticDescriptors.LevelsOnSeveralDeclarations, new LocationInfo(syntax.SyntaxTree, syntax.Span), _name, "[" + syntax + "]");
+                    }
+                }
+            }
+        }
 
         private static LevelSpec ReadLevel(AttributeData level) => new(
             ParamsArray(level),
@@ -227,7 +332,13 @@ internal static class DeclarationParser
             string? form = null;
             if (type.TypeKind != TypeKind.Class)
             {
-                form = "a " + type.TypeKind.ToString().ToLowerInvariant();
+                form = type.TypeKind switch
+                {
+                    TypeKind.Interface => "an interface",
+                    TypeKind.Struct when type.IsRecord => "a record struct",
+                    TypeKind.Struct when type.IsRefLikeType => "a ref struct",
+                    _ => "a " + type.TypeKind.ToString().ToLowerInvariant(),
+                };
             }
             else if (type.IsRecord)
             {
@@ -236,6 +347,16 @@ internal static class DeclarationParser
             else if (type.IsStatic)
             {
                 form = "static";
+            }
+            else if (type.IsAbstract)
+            {
+                // The generated constructor would build a module nobody can create.
+                form = "abstract";
+            }
+            else if (declaration.Modifiers.Any(m => m.IsKind(SyntaxKind.FileKeyword)))
+            {
+                // A file-local class is another type than the generated partial, which cannot be in its file.
+                form = "file-local";
             }
             else if (type.BaseType is { SpecialType: not SpecialType.System_Object } baseType)
             {

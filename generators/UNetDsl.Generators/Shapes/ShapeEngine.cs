@@ -470,7 +470,15 @@ internal static class ShapeEngine
                         spatialOk &= _network.Padding == PaddingKind.Same ? crop[axis] == 0 : crop[axis] >= 0;
                     }
 
-                    if (!spatialOk && !causedByOddPool)
+                    if (_network.Padding == PaddingKind.Valid && _axes.Length == _network.Dimensions && !SameResolution(_network, level.SkipFrom, number))
+                    {
+                        // A centre crop lines the sizes up but not the scales: a crop of a finer map is another field of
+                        // view at another resolution, not this level's skip. (With 'Same' the sizes already differ.) Only
+                        // whole walks say so: it holds at every size, so the valid-size search, one axis at a time,
+                        // need not try them all in vain.
+                        Problems.Add(new SkipSpatialProblem(number, level.SkipFrom, skipChannels, skipSize, _channels, (int[])_size.Clone(), crossResolution: true));
+                    }
+                    else if (!spatialOk && !causedByOddPool)
                     {
                         Problems.Add(new SkipSpatialProblem(number, level.SkipFrom, skipChannels, skipSize, _channels, (int[])_size.Clone()));
                     }
@@ -746,15 +754,47 @@ internal static class ShapeEngine
             "level " + level + " adds a skip of " + skipChannels + " channels to " + upChannels + " channels";
     }
 
-    internal sealed class SkipSpatialProblem(int level, int from, int skipChannels, int[] skipSize, int upChannels, int[] upSize) : ShapeProblem
+    /// <summary>The total pooling factor above <paramref name="level"/>, per axis: 1 at level 1, 2 at level 2 of a paper U-Net.</summary>
+    internal static int[] Scale(ResolvedNetwork network, int level)
+    {
+        var scale = Enumerable.Repeat(1, network.Dimensions).ToArray();
+        for (var i = 0; i < level - 1; i++)
+        {
+            for (var axis = 0; axis < scale.Length; axis++)
+            {
+                scale[axis] *= network.Levels[i].Pool[axis];
+            }
+        }
+
+        return scale;
+    }
+
+    /// <summary>True when levels <paramref name="a"/> and <paramref name="b"/> see the input at one resolution on every axis.</summary>
+    internal static bool SameResolution(ResolvedNetwork network, int a, int b) => Scale(network, a).SequenceEqual(Scale(network, b));
+
+    /// <summary>"full resolution", or the fraction of it per axis: "1/2x1/2", "1x1/2x1/2".</summary>
+    internal static string ResolutionText(ResolvedNetwork network, int level)
+    {
+        var scale = Scale(network, level);
+        return scale.All(f => f == 1)
+            ? "full resolution"
+            : string.Join("x", scale.Select(f => f == 1 ? "1" : "1/" + f.ToString(CultureInfo.InvariantCulture))) + " of full resolution";
+    }
+
+    internal sealed class SkipSpatialProblem(int level, int from, int skipChannels, int[] skipSize, int upChannels, int[] upSize, bool crossResolution = false) : ShapeProblem
     {
         public override Finding ToFinding(ResolvedNetwork network, AxisRule?[] rules, int[] input, bool oneSizeForAllAxes)
         {
-            var reason = network.Padding == PaddingKind.Same
+            var reason = crossResolution
+                ? "level " + from + " is at " + ResolutionText(network, from) + " and level " + level + " at " + ResolutionText(network, level)
+                    + ", and a centre crop cannot join maps of different scales"
+                : network.Padding == PaddingKind.Same
                 ? "'Same' padding joins maps of equal size only"
                 : "the skip is smaller than the decoder map, so centre-cropping cannot line them up";
             var fix = from == level
                 ? "check DecoderChannels and UpChannels of the levels below"
+                : crossResolution
+                ? "take the skip from a level at level " + level + "'s resolution (remove SkipFrom) or use Skip = SkipKind.None"
                 : "take the skip from level " + level + " (remove SkipFrom) or use Skip = SkipKind.None";
             return Finding.Create(
                 DiagnosticDescriptors.SkipSpatialMismatch.Id, ArgumentPath.Argument(ArgumentPath.Level(level), "SkipFrom"),

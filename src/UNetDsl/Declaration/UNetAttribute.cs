@@ -121,7 +121,8 @@ public sealed class LevelAttribute : Attribute
 
     /// <summary>
     /// The encoder level (1 = finest) whose output feeds this level's skip; 0 means this level itself. Rewiring
-    /// must keep the spatial sizes compatible, which the compiler checks.
+    /// must keep the resolution (the levels in between pool by 1) and the spatial sizes compatible, which the
+    /// compiler checks (UNET1004).
     /// </summary>
     public int SkipFrom { get; set; }
 

@@ -53,11 +53,13 @@ public class DiagnosticDocsTests
             return; // UNET0900 and UNET1005 have no declaration that triggers them on purpose.
         }
 
-        var expected = example.Groups["message"].Value.Trim().Split('\n').Select(line => line.Trim()).Where(line => line.StartsWith("error " + id + ": ", StringComparison.Ordinal)).ToList();
+        // "error UNETxxxx: ..." or, for a warning, "warning UNETxxxx: ...", as the compiler prints them.
+        var severity = DiagnosticDescriptors.ById(id).DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Warning ? "warning" : "error";
+        var expected = example.Groups["message"].Value.Trim().Split('\n').Select(line => line.Trim()).Where(line => line.StartsWith(severity + " " + id + ": ", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(expected);
 
         var outcome = GeneratorHarness.Run("using UNetDsl;\n\nnamespace Docs;\n\n" + code);
-        var actual = outcome.GeneratorDiagnostics.Where(d => d.Id == id).Select(d => "error " + id + ": " + d.GetMessage(CultureInfo.InvariantCulture)).ToList();
+        var actual = outcome.GeneratorDiagnostics.Where(d => d.Id == id).Select(d => severity + " " + id + ": " + d.GetMessage(CultureInfo.InvariantCulture)).ToList();
 
         Assert.Equal(expected, actual);
     }

@@ -69,7 +69,7 @@ public class VariantDiagnosticTests
 
         Assert.Empty(outcome.GeneratorDiagnostics);
         Assert.Empty(outcome.CompileErrors);
-        var heads = outcome.Output.GetTypeByMetadataName("Samples.Variants.VariantNetHeads");
+        var heads = outcome.Output.GetTypeByMetadataName("Samples.Variants.VariantNet+HeadOutputs");
         Assert.NotNull(heads);
         Assert.Equal(new[] { "Level2", "Level3", "Main" }, heads!.GetMembers().OfType<Microsoft.CodeAnalysis.IPropertySymbol>().Select(p => p.Name).OrderBy(n => n, System.StringComparer.Ordinal).ToArray());
     }

@@ -45,7 +45,7 @@ public partial class CheckpointedGatedNet
 }
 
 [UNet(1, 2, Padding = ConvPadding.Valid)]
-[Level(4)]
+[Level(4, Pool = new[] { 1, 1 })]
 [Level(6, SkipFrom = 1)]
 [Bottleneck(8)]
 public partial class PlainCrossingNet
@@ -53,7 +53,7 @@ public partial class PlainCrossingNet
 }
 
 [UNet(1, 2, Padding = ConvPadding.Valid)]
-[Level(4, Checkpoint = true)]
+[Level(4, Pool = new[] { 1, 1 }, Checkpoint = true)]
 [Level(6, SkipFrom = 1, Checkpoint = true)]
 [Bottleneck(8)]
 public partial class CheckpointedCrossingNet

@@ -102,7 +102,8 @@ public class GeneratedNetworkRuntimeFuzzTests
         from declareInput in Gen.Frequency((2, Gen.Const(false)), (1, Gen.Const(true)))
         from inputSteps in dimensions == 3 ? Gen.Const(0) : Gen.Int[0, 2]
         from oneValue in Gen.Bool
-        // With 'Valid' padding a deeper level may take its skip from a finer one: the larger map is centre-cropped.
+        // With 'Valid' padding a deeper level may take its skip from a finer one at its own resolution (the levels in
+        // between pool by 1): the larger map is centre-cropped.
         from rewire in Gen.Frequency((4, Gen.Const(0)), (1, Gen.Int[1, 2]))
         select new Candidate(
             new NetworkDeclaration(
@@ -110,9 +111,11 @@ public class GeneratedNetworkRuntimeFuzzTests
                 inChannels,
                 classes,
                 // Level 1 carries the main head; deep supervision adds heads from level 2 on.
-                levels.Select((l, i) => i == 0 ? l with { DeepSupervision = false } : l)
-                    .Select((l, i) => padding == ConvPadding.Valid && rewire > 0 && i > 0 && l.Skip != SkipKind.None ? l with { SkipFrom = Math.Min(rewire, i) } : l)
-                    .ToArray(),
+                LevelDeclaration.RewiredAtOneResolution(
+                    levels.Select((l, i) => i == 0 ? l with { DeepSupervision = false } : l)
+                        .Select((l, i) => padding == ConvPadding.Valid && rewire > 0 && i > 0 && l.Skip != SkipKind.None ? l with { SkipFrom = Math.Min(rewire, i) } : l)
+                        .ToArray(),
+                    dimensions),
                 bottleneck)
             {
                 Dimensions = dimensions,

@@ -32,6 +32,30 @@ public sealed record LevelDeclaration(int[] Channels)
 
     public bool Checkpoint { get; init; }
 
+    /// <summary>
+    /// <paramref name="levels"/> with every skip taken from another level (<see cref="SkipFrom"/>) kept at one
+    /// resolution: the levels between the two pool by 1, since a skip across resolutions is UNET1004.
+    /// </summary>
+    public static LevelDeclaration[] RewiredAtOneResolution(LevelDeclaration[] levels, int dimensions)
+    {
+        var result = levels.ToArray();
+        for (var i = 0; i < result.Length; i++)
+        {
+            var from = result[i].SkipFrom;
+            if (from == 0 || result[i].Skip == SkipKind.None)
+            {
+                continue;
+            }
+
+            for (var j = System.Math.Min(from, i + 1) - 1; j < System.Math.Max(from, i + 1) - 1; j++)
+            {
+                result[j] = result[j] with { Pool = Enumerable.Repeat(1, dimensions).ToArray() };
+            }
+        }
+
+        return result;
+    }
+
     public string Attribute()
     {
         var arguments = new List<string> { Ints(Channels) };
