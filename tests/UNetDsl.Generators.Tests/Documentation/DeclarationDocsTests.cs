@@ -131,7 +131,7 @@ public class DeclarationDocsTests
     public static TheoryData<string> LinkedPages()
     {
         var data = Pages();
-        foreach (var page in new[] { "app.md", "README.md", "scaling-out.md", "pytorch.md", "onnx.md", "training.md" })
+        foreach (var page in new[] { "app.md", "README.md", "getting-started.md", "scaling-out.md", "pytorch.md", "onnx.md", "training.md", "diagnostics/UNET3001.md" })
         {
             data.Add(page);
         }
@@ -178,7 +178,7 @@ public class DeclarationDocsTests
     }
 
     /// <summary>A declaration block as a file: its own using directives first, then namespace Docs.</summary>
-    private static string AsDeclarationFile(string body)
+    internal static string AsDeclarationFile(string body)
     {
         var lines = body.Split('\n');
         var usings = lines.Where(IsUsingDirective).ToList();
@@ -190,7 +190,7 @@ public class DeclarationDocsTests
     /// A usage block as the body of a method, with the usings a user of UNetDsl would have; the block's own using
     /// directives go to the top of the file.
     /// </summary>
-    private static string AsUsageFile(string body, int index)
+    internal static string AsUsageFile(string body, int index)
     {
         var lines = body.Split('\n');
         var usings = lines.Where(IsUsingDirective).ToList();
