@@ -75,7 +75,7 @@ public class DiagnosticDocsTests
 
         // The example is checked by running it: a block the generator cannot check (a comment, a fragment) fails.
         Assert.True(code.Count == 1, id + ": the example must be one csharp block, not " + code.Count);
-        Assert.Contains("partial class", code[0], StringComparison.Ordinal);
+        Assert.Matches(@"\bclass\s+\w+", code[0]);
         var outcome = GeneratorHarness.Run("using UNetDsl;\n\nnamespace Docs;\n\n" + code[0]);
         var actual = outcome.GeneratorDiagnostics.Where(d => d.Id == id).Select(d => severity + " " + id + ": " + d.GetMessage(CultureInfo.InvariantCulture)).ToList();
 
