@@ -225,4 +225,31 @@ public sealed class BadInputCommandTests : IDisposable
         Assert.Contains("exists; pass --overwrite", output, StringComparison.Ordinal);
         Assert.Equal(before, File.ReadAllBytes(checkpoint));
     }
+
+    [Fact]
+    public void Networks_of_another_assembly_are_served_by_name_and_bad_assemblies_are_clear_errors()
+    {
+        var tests = typeof(UNetDsl.Tests.Training.TrainerNet).Assembly.Location;
+        var (code, output) = Unet("summary", "--assembly", tests, "--arch", "TrainerNet");
+        Assert.True(code == 0, output);
+        Assert.Contains("TrainerNet: 2D U-Net", output, StringComparison.Ordinal);
+
+        (code, output) = Unet("summary", "--assembly", tests, "--arch", "NoSuchNet");
+        Assert.Equal(2, code);
+        Assert.Contains("Unknown network 'NoSuchNet'. Known: small, small3, paper, attention, cicek3d, ", output, StringComparison.Ordinal);
+        Assert.Contains("TrainerNet", output, StringComparison.Ordinal);
+        AssertOneErrorLine(output);
+
+        var library = typeof(UNetDsl.Training.UNetTrainer).Assembly.Location;
+        (code, output) = Unet("summary", "--assembly", library, "--arch", "small");
+        Assert.Equal(2, code);
+        Assert.Contains("holds no generated U-Net", output, StringComparison.Ordinal);
+
+        var notAnAssembly = Path.Combine(_folder, "notes.dll");
+        File.WriteAllText(notAnAssembly, "not a program");
+        (code, output) = Unet("summary", "--assembly", notAnAssembly);
+        Assert.Equal(2, code);
+        Assert.Contains("is not a .NET assembly", output, StringComparison.Ordinal);
+        AssertOneErrorLine(output);
+    }
 }

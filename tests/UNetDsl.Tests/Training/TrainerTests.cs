@@ -284,6 +284,20 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void Images_smaller_than_a_tile_down_to_one_pixel_train()
+    {
+        var samples = new[] { (1, 1), (3, 5), (30, 2) }
+            .Select((size, i) => SyntheticCells.Generate(i, size.Item1, size.Item2))
+            .ToList();
+        using var network = new TrainerNet();
+        var result = UNetTrainer.Train(network, SegmentationData.Split(samples, 1, "tiny images"), Options(null, steps: 3));
+
+        Assert.Equal(3, result.StepLosses.Count);
+        Assert.All(result.StepLosses, loss => Assert.True(double.IsFinite(loss)));
+        Assert.Equal(1, result.Validation!.Images);
+    }
+
+    [Fact]
     public void Training_steps_leave_no_tensor_alive()
     {
         using var network = new TrainerNet();
