@@ -96,11 +96,11 @@ internal static class ApplyCommands
         return 0;
     }
 
-    public static int Evaluate(NetworkCatalog catalog, string checkpoint, string dataFolder, string? pictures)
+    public static int Evaluate(NetworkCatalog catalog, string checkpoint, string dataFolder, string? pictures, int? unlabelled)
     {
         using var network = Load(catalog, checkpoint);
         var geometry = Segmenter.CheckSegmentsGrayImages(network);
-        var samples = FolderDataset.Load(dataFolder, geometry.OutputChannels);
+        var samples = FolderDataset.Load(dataFolder, geometry.OutputChannels, unlabelled);
         var report = UNetEvaluator.Evaluate(network, samples, pictures, (done, all) => Console.WriteLine($"  evaluated {done}/{all}"));
         MetricsTable.Write(report, "labelled");
         return 0;

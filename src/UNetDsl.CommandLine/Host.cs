@@ -70,10 +70,11 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
         var resume = new Option<bool>("--resume") { Description = "Continue the run whose checkpoint is in --out (its recorded plan)." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace a checkpoint already in --out by a new run." };
         var schedule = new Option<ScheduleKind>("--schedule") { Description = "Learning rate over the run's steps: Constant, Step, Polynomial (nnU-Net's), Cosine.", DefaultValueFactory = _ => ScheduleKind.Polynomial };
+        var unlabelled = Unlabelled();
         var tile = UNetCommandLine.Ranges.AtLeast(new Option<int?>("--tile") { Description = "Output tile side in pixels (rounded up to a valid size); default: the network's declared output, at least 96." }, 1);
         var command = new Command("train", "Train a network on labelled images (default: synthetic cells) and write a checkpoint, metrics and pictures.")
         {
-            architecture, data, output, minutes, steps, epochs, stepsPerEpoch, batch, rate, optimizer, validation, seed, resume, overwrite, schedule, tile,
+            architecture, data, output, minutes, steps, epochs, stepsPerEpoch, batch, rate, optimizer, validation, seed, resume, overwrite, schedule, tile, unlabelled,
         };
         command.SetAction(result => UNetCommandLine.Guard(() =>
         {
@@ -101,10 +102,15 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
                 Resume = result.GetValue(resume),
                 Overwrite = result.GetValue(overwrite),
             };
-            return TrainCommand.Run(network, result.GetValue(data), result.GetValue(validation), options);
+            return TrainCommand.Run(network, result.GetValue(data), result.GetValue(validation), result.GetValue(unlabelled), options);
         }));
         return command;
     }
+
+    private static Option<int?> Unlabelled() => new("--unlabelled")
+    {
+        Description = "A label value that means 'not labelled' (sparse annotations, e.g. 255): such pixels count in no loss and no metric.",
+    };
 
     private Option<string> Model() => new("--model")
     {
@@ -129,9 +135,10 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
         var model = Model();
         var data = new Option<string>("--data") { Description = "Folder with images/ and labels/.", Required = true };
         var pictures = new Option<string?>("--pictures") { Description = "Folder for each image's prediction and overlay (optional)." };
-        var command = new Command("evaluate", "Score a checkpoint on labelled images: pixel error, Dice and IoU per class, Rand errors.") { model, data, pictures };
+        var unlabelled = Unlabelled();
+        var command = new Command("evaluate", "Score a checkpoint on labelled images: pixel error, Dice and IoU per class, Rand errors.") { model, data, pictures, unlabelled };
         command.SetAction(result => UNetCommandLine.Guard(() =>
-            ApplyCommands.Evaluate(Catalog(result), result.GetValue(model)!, result.GetValue(data)!, result.GetValue(pictures))));
+            ApplyCommands.Evaluate(Catalog(result), result.GetValue(model)!, result.GetValue(data)!, result.GetValue(pictures), result.GetValue(unlabelled))));
         return command;
     }
 

@@ -13,11 +13,11 @@ namespace UNetDsl.CommandLine;
 /// <summary><c>unet train</c>: reads the data, runs <see cref="UNetTrainer"/> with a live progress display, reports and draws.</summary>
 internal static class TrainCommand
 {
-    public static int Run(NetworkEntry entry, string? dataFolder, int validation, TrainingOptions options)
+    public static int Run(NetworkEntry entry, string? dataFolder, int validation, int? unlabelled, TrainingOptions options)
     {
         var geometry = entry.Geometry;
         var data = dataFolder is not null
-            ? SegmentationData.FromFolder(dataFolder, validation, geometry.OutputChannels)
+            ? SegmentationData.FromFolder(dataFolder, validation, geometry.OutputChannels, unlabelled)
             : geometry.OutputChannels is 2 or 3
                 ? SegmentationData.Synthetic(24, validation, options.Seed, geometry.OutputChannels)
                 : throw new UsageException($"{geometry.Name} has {geometry.OutputChannels} classes; the synthetic cells come with 2 or 3. Give --data with labels 0..{geometry.OutputChannels - 1}.");

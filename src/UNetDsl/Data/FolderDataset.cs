@@ -30,7 +30,9 @@ public static class FolderDataset
     /// <exception cref="DirectoryNotFoundException">The folder or one of its subfolders is missing.</exception>
     /// <exception cref="InvalidDataException">An image has no label, their sizes differ, two images share a name, or a
     /// label value is not a class of the network; the message names the file.</exception>
-    public static IReadOnlyList<SegmentationSample> Load(string folder, int classes)
+    /// <param name="unlabelled">A label value that means "not labelled" (sparse annotations): such pixels count in no
+    /// loss and no metric; null when every pixel is labelled.</param>
+    public static IReadOnlyList<SegmentationSample> Load(string folder, int classes, int? unlabelled = null)
     {
         if (classes < 2)
         {
@@ -74,7 +76,7 @@ public static class FolderDataset
                 throw new InvalidDataException($"Image '{file}' is {image.Width}x{image.Height} but its label '{label}' is {width}x{height}.");
             }
 
-            samples.Add(FromLabels(name, image, values, classes, label));
+            samples.Add(FromLabels(name, image, values, classes, label, unlabelled));
         }
 
         return samples;
@@ -84,13 +86,24 @@ public static class FolderDataset
     /// <param name="name">The sample's name.</param>
     /// <param name="image">The image.</param>
     /// <param name="values">The label image's values, row-major, the image's size.</param>
-    /// <param name="classes">The network's classes; see <see cref="Load(string, int)"/>.</param>
+    /// <param name="classes">The network's classes; see <see cref="Load(string, int, int?)"/>.</param>
     /// <param name="source">The label file, for messages.</param>
+    /// <param name="unlabelled">A label value that means "not labelled", or null.</param>
     /// <exception cref="InvalidDataException">A label value is not a class of the network.</exception>
-    public static SegmentationSample FromLabels(string name, GrayImage image, int[] values, int classes, string source)
+    public static SegmentationSample FromLabels(string name, GrayImage image, int[] values, int classes, string source, int? unlabelled = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(values);
+        if (unlabelled is { } marker && values.Contains(marker))
+        {
+            // Classes as usual where labelled, Losses.Unlabelled elsewhere.
+            var known = values.Select(v => v == marker ? 0 : v).ToArray();
+            var labelled = FromLabels(name, image, known, classes, source);
+            var classMap = labelled.Classes().Select((c, i) => values[i] == marker ? UNetDsl.Training.Losses.Unlabelled : c).ToArray();
+            var instances = labelled.Instances.Select((v, i) => values[i] == marker ? 0 : v).ToArray();
+            return labelled with { Instances = instances, ClassLabels = classMap };
+        }
+
         if (classes == 2)
         {
             var mask = values.Select(v => v != 0).ToArray();
@@ -121,7 +134,7 @@ public static class FolderDataset
         ArgumentNullException.ThrowIfNull(classes);
         var instances = new int[classes.Length];
         var next = 0;
-        foreach (var c in classes.Where(c => c > 0).Distinct().OrderBy(c => c))
+        foreach (var c in classes.Where(c => c > 0).Distinct().OrderBy(c => c).ToList())
         {
             var components = UNetDsl.Training.Metrics.ConnectedComponents(classes.Select(v => v == c).ToArray(), width, height, out var count);
             for (var i = 0; i < components.Length; i++)

@@ -17,12 +17,13 @@ public sealed record SegmentationData(IReadOnlyList<SegmentationSample> Training
     /// </summary>
     /// <param name="folder">The folder holding <c>images/</c> and <c>labels/</c>.</param>
     /// <param name="validation">Images held out for validation: the last ones by name.</param>
-    /// <param name="classes">The network's classes (see <see cref="FolderDataset.Load(string, int)"/> for how labels are read).</param>
+    /// <param name="classes">The network's classes (see <see cref="FolderDataset.Load(string, int, int?)"/> for how labels are read).</param>
     /// <exception cref="DirectoryNotFoundException">The folder or one of its subfolders is missing.</exception>
     /// <exception cref="InvalidDataException">A file cannot be used; the message names it.</exception>
     /// <exception cref="ArgumentOutOfRangeException">Too few images to hold out <paramref name="validation"/>.</exception>
-    public static SegmentationData FromFolder(string folder, int validation = 0, int classes = 2) =>
-        Split(FolderDataset.Load(folder, classes), validation, folder);
+    /// <param name="unlabelled">A label value that means "not labelled" (sparse annotations), or null.</param>
+    public static SegmentationData FromFolder(string folder, int validation = 0, int classes = 2, int? unlabelled = null) =>
+        Split(FolderDataset.Load(folder, classes, unlabelled), validation, folder);
 
     /// <summary>Synthetic touching cells made on the spot (<see cref="SyntheticCells"/>): no download needed.</summary>
     /// <param name="training">Images to train on.</param>

@@ -7,8 +7,9 @@ namespace UNetDsl.Data;
 /// <param name="Name">Where it came from, for messages and output names.</param>
 /// <param name="Image">The image.</param>
 /// <param name="Instances">Row-major instance labels, the image's size.</param>
-/// <param name="ClassLabels">Row-major class indices 0..C-1, the image's size; null for two classes, where the class
-/// is 1 on every instance and 0 elsewhere.</param>
+/// <param name="ClassLabels">Row-major class indices 0..C-1, or -1 (<see cref="Training.Losses.Unlabelled"/>) where
+/// the pixel carries no label (sparse annotation), the image's size; null for two fully labelled classes, where the
+/// class is 1 on every instance and 0 elsewhere.</param>
 public sealed record SegmentationSample(string Name, GrayImage Image, int[] Instances, int[]? ClassLabels = null)
 {
     /// <summary>The binary mask: true on foreground (any class but 0).</summary>

@@ -97,6 +97,51 @@ public static class Losses
         return scope.MoveToOuter(WeightedCrossEntropy(logits, target, weights).add(Dice(logits, target, smoothing)));
     }
 
+    /// <summary>The class value of a pixel or voxel that carries no label (sparse annotation): it adds nothing to a loss or a metric.</summary>
+    public const int Unlabelled = -1;
+
+    /// <summary>
+    /// The trainer's loss with sparse annotations: the weighted cross-entropy plus <paramref name="diceWeight"/> times
+    /// the soft Dice, where pixels whose target is <see cref="Unlabelled"/> (-1) count for nothing. Their weight is
+    /// made 0 and they are left out of Dice's sums, so the gradient at them is exactly 0 (Cicek et al. 2016).
+    /// </summary>
+    /// <param name="logits">Scores [N, C, H, W] or [N, C, D, H, W].</param>
+    /// <param name="target">Class indices, or -1 for unlabelled, [N, H, W] or [N, D, H, W], int64.</param>
+    /// <param name="weights">Per-pixel weights of the target's shape; null for all ones.</param>
+    /// <param name="diceWeight">Weight of the Dice term; 0 for the plain weighted cross-entropy.</param>
+    /// <param name="smoothing">The Dice smoothing.</param>
+    public static Tensor SparseSegmentationLoss(Tensor logits, Tensor target, Tensor? weights = null, double diceWeight = 1.0, double smoothing = DefaultDiceSmoothing)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        using var scope = NewDisposeScope();
+        var labelled = target.ge(0);
+        var known = target.clamp_min(0);
+        var mask = labelled.to_type(logits.dtype);
+        var weight = weights is null ? mask : weights.mul(mask);
+        var loss = WeightedCrossEntropy(logits, known, weight);
+        if (diceWeight != 0)
+        {
+            loss = loss.add(MaskedDice(logits, known, mask, smoothing).mul(diceWeight));
+        }
+
+        return scope.MoveToOuter(loss);
+    }
+
+    // Dice over the labelled pixels only: probabilities and one-hot target are both multiplied by the mask.
+    private static Tensor MaskedDice(Tensor logits, Tensor target, Tensor mask, double smoothing)
+    {
+        Check(logits, target, null);
+        using var scope = NewDisposeScope();
+        var classes = logits.shape[1];
+        var probabilities = nn.functional.softmax(logits, 1).mul(mask.unsqueeze(1));
+        var oneHot = nn.functional.one_hot(target, classes).movedim(new long[] { -1 }, new long[] { 1 }).to_type(probabilities.dtype).mul(mask.unsqueeze(1));
+        var dimensions = Enumerable.Range(0, (int)logits.dim()).Where(d => d != 1).Select(d => (long)d).ToArray();
+        var intersection = probabilities.mul(oneHot).sum(dimensions);
+        var total = probabilities.sum(dimensions).add(oneHot.sum(dimensions));
+        var dice = intersection.mul(2).add(smoothing).div(total.add(smoothing));
+        return scope.MoveToOuter(dice.narrow(0, 1, classes - 1).mean().neg().add(1));
+    }
+
     private static Tensor PixelCrossEntropyUnchecked(Tensor logits, Tensor target)
     {
         using var scope = NewDisposeScope();

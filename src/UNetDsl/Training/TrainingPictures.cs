@@ -23,7 +23,7 @@ public static class TrainingPictures
         Directory.CreateDirectory(folder);
         var (w, h) = (sample.Image.Width, sample.Image.Height);
         var labels = sample.Classes();
-        SegmentationPictures.Scaled(Path.Combine(folder, "weight-map.png"), WeightMap.ComputeForClasses(labels, sample.Instances, classes, w, h, plan.BorderWeight), w, h);
+        SegmentationPictures.Scaled(Path.Combine(folder, "weight-map.png"), WeightMap.ComputeForClasses(labels, sample.Instances, classes, w, h, plan.BorderWeight, ignore: Losses.Unlabelled), w, h);
 
         // The image and its labels deformed by one random field, side by side.
         using var scope = NewDisposeScope();
@@ -36,7 +36,7 @@ public static class TrainingPictures
 
         var left = image.squeeze(0).contiguous().data<float>().ToArray();
         var scale = 1f / Math.Max(1, classes - 1);
-        var right = target.to_type(ScalarType.Float32).mul(scale).contiguous().data<float>().ToArray();
+        var right = target.clamp_min(0).to_type(ScalarType.Float32).mul(scale).contiguous().data<float>().ToArray();
         var preview = new float[w * 2 * h];
         for (var y = 0; y < h; y++)
         {

@@ -34,7 +34,7 @@ public sealed class TrainingTiles : IDisposable
         {
             var (w, h) = (sample.Image.Width, sample.Image.Height);
             var labels = sample.Classes();
-            var weights = WeightMap.ComputeForClasses(labels, sample.Instances, classes, w, h, borderWeight);
+            var weights = WeightMap.ComputeForClasses(labels, sample.Instances, classes, w, h, borderWeight, ignore: Losses.Unlabelled);
             var (extraY, extraX) = (Math.Max(0, outputTile[0] - h), Math.Max(0, outputTile[1] - w));
             using var scope = NewDisposeScope();
             var image = OverlapTilePredictor.MirrorPad(tensor(sample.Image.Pixels, new long[] { 1, h, w }), marginY, marginY + extraY, marginX, marginX + extraX);

@@ -31,7 +31,7 @@ public static class UNetEvaluator
             var sample = samples[i];
             CheckClasses(sample, geometry);
             var predicted = Segmenter.Classes(network, sample.Image);
-            tally.Add(predicted, sample.Classes(), sample.Image.Width, sample.Image.Height);
+            tally.Add(predicted, sample.Classes(), sample.Image.Width, sample.Image.Height, Losses.Unlabelled);
             if (picturesFolder is not null)
             {
                 ImageIO.WriteGray8(Path.Combine(picturesFolder, sample.Name + "-input.png"), sample.Image);

@@ -225,11 +225,8 @@ public static class UNetTrainer
             return loss.item<float>();
         }
 
-        private static Tensor Loss(Tensor logits, Tensor labels, Tensor weights, TrainingPlan plan)
-        {
-            var crossEntropy = Losses.WeightedCrossEntropy(logits, labels, weights);
-            return plan.DiceWeight == 0 ? crossEntropy : crossEntropy.add(Losses.Dice(logits, labels).mul(plan.DiceWeight));
-        }
+        private static Tensor Loss(Tensor logits, Tensor labels, Tensor weights, TrainingPlan plan) =>
+            Losses.SparseSegmentationLoss(logits, labels, weights, plan.DiceWeight);
 
         // Times forward and backward of a real batch (no update) to turn a time budget into steps; the network's
         // buffers (batch-norm statistics) and gradients are put back as they were, so the run itself is unaffected.
