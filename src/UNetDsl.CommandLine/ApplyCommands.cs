@@ -96,11 +96,25 @@ internal static class ApplyCommands
         return 0;
     }
 
-    public static int Evaluate(NetworkCatalog catalog, string checkpoint, string dataFolder, string? pictures, int? unlabelled)
+    public static int Evaluate(NetworkCatalog catalog, string checkpoint, string dataFolder, string? pictures, int? unlabelled, bool overwrite)
     {
         using var network = Load(catalog, checkpoint);
         var geometry = Segmenter.CheckSegmentsGrayImages(network);
         var samples = FolderDataset.Load(dataFolder, geometry.OutputChannels, unlabelled);
+        if (pictures is not null)
+        {
+            if (File.Exists(pictures))
+            {
+                throw new UsageException($"--pictures '{pictures}' is a file; give a folder.");
+            }
+
+            var existing = samples.SelectMany(s => new[] { "-input.png", "-prediction.png", "-overlay.png" }.Select(suffix => Path.Combine(pictures, s.Name + suffix))).FirstOrDefault(File.Exists);
+            if (existing is not null && !overwrite)
+            {
+                throw new UsageException($"'{existing}' exists; pass --overwrite to replace the pictures in '{pictures}', or choose another --pictures.");
+            }
+        }
+
         var report = UNetEvaluator.Evaluate(network, samples, pictures, (done, all) => Console.WriteLine($"  evaluated {done}/{all}"));
         MetricsTable.Write(report, "labelled");
         return 0;

@@ -136,9 +136,10 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
         var data = new Option<string>("--data") { Description = "Folder with images/ and labels/.", Required = true };
         var pictures = new Option<string?>("--pictures") { Description = "Folder for each image's prediction and overlay (optional)." };
         var unlabelled = Unlabelled();
-        var command = new Command("evaluate", "Score a checkpoint on labelled images: pixel error, Dice and IoU per class, Rand errors.") { model, data, pictures, unlabelled };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace pictures already in --pictures." };
+        var command = new Command("evaluate", "Score a checkpoint on labelled images: pixel error, Dice and IoU per class, Rand errors.") { model, data, pictures, unlabelled, overwrite };
         command.SetAction(result => UNetCommandLine.Guard(() =>
-            ApplyCommands.Evaluate(Catalog(result), result.GetValue(model)!, result.GetValue(data)!, result.GetValue(pictures), result.GetValue(unlabelled))));
+            ApplyCommands.Evaluate(Catalog(result), result.GetValue(model)!, result.GetValue(data)!, result.GetValue(pictures), result.GetValue(unlabelled), result.GetValue(overwrite))));
         return command;
     }
 
@@ -171,7 +172,8 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
 
     private Command Import()
     {
-        var architecture = new Option<string>("--arch") { Description = "The network the weights belong to.", Required = true };
+        var architecture = Architecture("The network the weights belong to.");
+        architecture.Required = true;
         var weights = new Option<string>("--weights") { Description = "Weights in TorchSharp's format (from a .pt: python3 -m unetdsl_torch convert IN.pt OUT.bin).", Required = true };
         var output = new Option<string>("--out") { Description = "The checkpoint to write.", DefaultValueFactory = _ => Path.Combine("runs", "import", TrainingOptions.CheckpointFileName) };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace the checkpoint if it exists." };

@@ -82,7 +82,7 @@ public static class UNetCommandLine
     internal static void Error(string message)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        console.Profile.Width = Math.Max(console.Profile.Width, 200);
+        console.Profile.Width = 100_000; // one line, however long: scripts and tests read it whole
         console.MarkupLine("[red]error:[/] " + Markup.Escape(message.Replace('\n', ' ').Trim()));
     }
 
@@ -104,7 +104,12 @@ public static class UNetCommandLine
             Error("out of memory: " + exception.Message.Split('\n')[0] + ". Use a smaller --batch, a smaller network, or smaller images; the last checkpoint is kept.");
             return OutOfMemory;
         }
-        catch (Exception exception) when (exception is UsageException or InvalidDataException or IOException or UnauthorizedAccessException or ArgumentException)
+        catch (ArgumentException exception)
+        {
+            Error(WithoutParameterSuffix(exception));
+            return BadInput;
+        }
+        catch (Exception exception) when (exception is UsageException or InvalidDataException or IOException or UnauthorizedAccessException)
         {
             Error(exception.Message);
             return BadInput;
@@ -119,6 +124,15 @@ public static class UNetCommandLine
 
             return UnexpectedFailure;
         }
+    }
+
+    // .NET appends " (Parameter 'x')" and "Actual value was y." to argument exceptions: noise on a command line.
+    private static string WithoutParameterSuffix(ArgumentException exception)
+    {
+        var message = exception.Message;
+        var actual = message.IndexOf("\nActual value was", StringComparison.Ordinal);
+        message = actual >= 0 ? message[..actual] : message;
+        return exception.ParamName is null ? message : message.Replace($" (Parameter '{exception.ParamName}')", string.Empty, StringComparison.Ordinal);
     }
 
     private static bool IsOutOfMemory(Exception exception) =>

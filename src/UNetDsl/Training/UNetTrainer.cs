@@ -130,7 +130,8 @@ public static class UNetTrainer
             if (plan.TotalSteps == 0)
             {
                 var seconds = MeasureStepSeconds(optimizer, tiles, deformation, plan);
-                plan = plan with { TotalSteps = TrainingPlan.StepsFor(options.Minutes!.Value, seconds, plan.StepsPerEpoch) };
+                var remaining = Math.Max(0, options.Minutes!.Value - _clock.Elapsed.TotalMinutes);
+                plan = plan with { TotalSteps = TrainingPlan.StepsFor(remaining, seconds, plan.StepsPerEpoch) };
                 Say($"Planned {plan.TotalSteps:N0} steps from the time budget ({seconds:0.000} s a step measured); pass Steps = {plan.TotalSteps} (--steps {plan.TotalSteps}) to repeat this run exactly.");
             }
 
@@ -177,7 +178,8 @@ public static class UNetTrainer
                     return StopReason.Cancelled;
                 }
 
-                if (budget is not null && _clock.Elapsed >= budget)
+                // The first step of a call always runs: a budget spent on setting up still trains something.
+                if (budget is not null && _clock.Elapsed >= budget && _step > _firstStepOfCall)
                 {
                     return StopReason.TimeBudget;
                 }
@@ -320,7 +322,8 @@ public static class UNetTrainer
             }
 
             var plan = info.Plan;
-            if (options.Steps is { } steps && steps != plan.TotalSteps)
+            var total = options.Steps ?? (options.Epochs is { } epochs ? (long)epochs * plan.StepsPerEpoch : null);
+            if (total is { } steps && steps != plan.TotalSteps)
             {
                 // Asking for more (or fewer) steps extends the plan; the schedule is then stretched from here on.
                 Say($"The plan's total changes from {plan.TotalSteps:N0} to {steps:N0} steps, as asked.");
@@ -389,8 +392,9 @@ public static class UNetTrainer
             _savedStep = _step;
         }
 
+        // A resumed run keeps its recorded learning rate, so the way on is a new run with a lower one.
         private TrainingDivergedException Diverged(string what) =>
-            new($"{what} {LastGood()} Lower the learning rate{(_savedStep >= 0 ? " and resume" : string.Empty)}.");
+            new($"{what} {LastGood()} Lower the learning rate (now {options.LearningRate:G3}) and start a new run (Overwrite, --overwrite).");
 
         private string LastGood() => _checkpoint is null
             ? "No checkpoint is kept (no output folder)."
@@ -410,7 +414,9 @@ public static class UNetTrainer
 
             var seconds = _clock.Elapsed.TotalSeconds;
             var speed = seconds > 0 ? (_step - _firstStepOfCall) / seconds : 0;
-            progress.Report(new TrainingProgress(stage, _step, plan.TotalSteps, (int)(_step / plan.StepsPerEpoch), loss, _smoothed, speed, _clock.Elapsed, validation, message));
+            // An epoch report at the plan's end may close a partial epoch: it still counts as one.
+            var epoch = stage == TrainingStage.Epoch ? (int)((_step + plan.StepsPerEpoch - 1) / plan.StepsPerEpoch) : (int)(_step / plan.StepsPerEpoch);
+            progress.Report(new TrainingProgress(stage, _step, plan.TotalSteps, epoch, loss, _smoothed, speed, _clock.Elapsed, validation, message));
         }
 
         private static void EnsureWritable(string folder)
