@@ -106,7 +106,7 @@ internal static class MetricsTable
         }
 
         AnsiConsole.Write(classes);
-        Console.WriteLine("Pixel error: wrong pixels / pixels. Dice, IoU: per class, mean over the images in which the class occurs (MONAI's DiceMetric). " +
+        Console.WriteLine("Pixel error: wrong pixels / pixels. Dice, IoU: per class, mean over the images whose labels hold the class (MONAI's DiceMetric, ignore_empty). " +
             "Rand error (ISBI 2012): 1 - V_Rand over the true foreground, predicted background pixels as singletons. Adapted Rand error (SNEMI3D, scikit-image's adapted_rand_error): predicted background one segment.");
     }
 

@@ -4,9 +4,9 @@ using System.Linq;
 
 namespace UNetDsl.Training;
 
-/// <summary>The scores of one class, averaged over the images in which it occurs (in the truth or the prediction).</summary>
+/// <summary>The scores of one class, averaged over the images whose truth holds it (MONAI's DiceMetric, ignore_empty=True).</summary>
 /// <param name="Class">The class index.</param>
-/// <param name="Dice">Mean Dice, 2|P n T| / (|P| + |T|); NaN when no image had the class in truth or prediction.</param>
+/// <param name="Dice">Mean Dice, 2|P n T| / (|P| + |T|); NaN when no image's truth holds the class.</param>
 /// <param name="IoU">Mean intersection over union, |P n T| / |P u T|; NaN likewise.</param>
 /// <param name="Images">The images that scored it.</param>
 public sealed record ClassScores(int Class, double Dice, double IoU, int Images);
@@ -17,8 +17,8 @@ public sealed record ClassScores(int Class, double Dice, double IoU, int Images)
 /// <param name="Images">Images scored.</param>
 /// <param name="Classes">The network's classes.</param>
 /// <param name="PixelError">Fraction of labelled pixels whose predicted class is wrong (1 - pixel accuracy), mean over images.</param>
-/// <param name="PerClass">Dice and IoU of every class, background (0) included; as MONAI's DiceMetric does, an image in
-/// which a class is absent from truth and prediction does not score that class.</param>
+/// <param name="PerClass">Dice and IoU of every class, background (0) included; as MONAI's DiceMetric does by default
+/// (ignore_empty=True), an image whose truth lacks a class does not score that class.</param>
 /// <param name="RandError">The ISBI 2012 challenge's foreground-restricted Rand error at this one threshold: segments
 /// are the 4-connected components of the predicted and true foreground (class &gt; 0); pixels predicted background
 /// are singletons (<see cref="Metrics.Rand(int[], int[])"/>). Mean over images.</param>
@@ -120,8 +120,10 @@ public sealed class EvaluationAccumulator
 
         for (var c = 0; c < _classes; c++)
         {
+            // As MONAI's DiceMetric (ignore_empty=True): an image whose truth lacks the class does not score it, so a
+            // class is judged only where it exists (pixel error still charges what is predicted where it is not).
             var union = predictedCount[c] + trueCount[c] - intersection[c];
-            if (union == 0)
+            if (trueCount[c] == 0)
             {
                 continue;
             }

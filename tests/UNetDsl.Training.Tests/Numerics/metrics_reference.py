@@ -63,7 +63,7 @@ def skimage_are(true, predicted):
 
 def class_scores(predicted, truth, classes, ignore):
     """Per-class Dice and IoU over the labelled pixels (those whose true label is not ignore); NaN for a class absent
-    from truth and prediction, which then does not score (MONAI's per-image Dice, empty-in-both skipped)."""
+    from the truth, which then does not score (MONAI's DiceMetric with its default ignore_empty=True)."""
     labelled = np.ones(truth.shape, dtype=bool) if ignore is None else truth != ignore
     dice, iou = [], []
     for c in range(classes):
@@ -72,8 +72,9 @@ def class_scores(predicted, truth, classes, ignore):
         both = np.count_nonzero(p & t)
         either = np.count_nonzero(p | t)
         sizes = np.count_nonzero(p) + np.count_nonzero(t)
-        dice.append(np.nan if sizes == 0 else 2.0 * both / sizes)
-        iou.append(np.nan if either == 0 else both / either)
+        present = np.count_nonzero(t) > 0
+        dice.append(2.0 * both / sizes if present else np.nan)
+        iou.append(both / either if present else np.nan)
     pixel_error = np.count_nonzero((predicted != truth) & labelled) / np.count_nonzero(labelled)
     return dice, iou, pixel_error
 
