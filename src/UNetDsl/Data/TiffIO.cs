@@ -9,7 +9,7 @@ namespace UNetDsl.Data;
 /// Reads single-page images of 1, 8 or 16 bits per sample (uncompressed or any compression LibTiff reads) and writes
 /// 8 or 16 bits. LibTiff's own messages never reach the console: its errors become the exception's message.
 /// </summary>
-internal static class TiffIO
+internal static partial class TiffIO
 {
     static TiffIO() => Tiff.SetErrorHandler(new CollectingHandler());
 
