@@ -188,8 +188,11 @@ public sealed class PyTorchTwinTests : IDisposable
                 var got = actual[i].Value;
                 Assert.Equal("output" + i, actual[i].Key);
                 Assert.True(want.shape.SequenceEqual(got.shape), $"{c.Name} output {i}: TorchSharp [{string.Join(", ", want.shape)}], PyTorch twin [{string.Join(", ", got.shape)}]");
+                // float32 sums of a few thousand terms: the error grows with the outputs' scale (perturbed weights
+                // reach scores of ~100), so the bound is 1e-4 or 2e-6 of the largest output, whichever is larger.
                 var difference = want.sub(got).abs().max().item<float>();
-                Assert.True(difference < 1e-4f, $"{c.Name} output {i}: max |TorchSharp - PyTorch| = {difference}");
+                var scale = want.abs().max().item<float>();
+                Assert.True(difference < Math.Max(1e-4f, 2e-6f * scale), $"{c.Name} output {i}: max |TorchSharp - PyTorch| = {difference} (outputs up to {scale})");
                 Assert.True(want.abs().max().item<float>() > 1e-3f, $"{c.Name} output {i} is all but zero: the comparison would prove nothing");
             }
         }

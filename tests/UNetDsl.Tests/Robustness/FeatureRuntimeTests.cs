@@ -45,7 +45,7 @@ public class FeatureRuntimeTests : IClassFixture<FeatureRuntimeTests.CompiledFea
         ["trilinear_3d"] = (new("Trilinear3D", 1, 2, new[] { L(4) }, new[] { 8 }) { Dimensions = 3, UpSampling = UpSampling.Bilinear, Padding = ConvPadding.Valid }, "UpsampleConv(\"up1\", 3,"),
         ["attention_gate"] = (new("Gate", 1, 2, new[] { L(4) with { Skip = SkipKind.AttentionGate }, L(8) with { Skip = SkipKind.AttentionGate } }, new[] { 16 }), "AttentionGate(\"gate2\""),
         ["attention_gate_channels"] = (new("GateChannels", 1, 2, new[] { L(4) with { Skip = SkipKind.AttentionGate, GateChannels = 3 } }, new[] { 8 }), "AttentionGate(\"gate1\", 2, 4, 8, 3,"),
-        ["attention_gate_valid"] = (new("GateValid", 1, 2, new[] { L(4) with { Skip = SkipKind.AttentionGate }, L(8) }, new[] { 8 }) { Padding = ConvPadding.Valid }, "var gated = gate1.call(crop, x);"),
+        ["attention_gate_valid"] = (new("GateValid", 1, 2, new[] { L(4) with { Skip = SkipKind.AttentionGate }, L(8) }, new[] { 8 }) { Padding = ConvPadding.Valid }, "gated = gate1.call(crop, x);"),
         ["attention_gate_3d"] = (new("Gate3D", 1, 2, new[] { L(4) with { Skip = SkipKind.AttentionGate } }, new[] { 8 }) { Dimensions = 3 }, "AttentionGate(\"gate1\", 3,"),
         ["skip_add"] = (new("SkipAdd", 1, 2, new[] { L(4) with { Skip = SkipKind.Add }, L(8) }, new[] { 16 }), "up.add(skip1)"),
         ["skip_none"] = (new("SkipNone", 1, 2, new[] { L(4) with { Skip = SkipKind.None }, L(8) }, new[] { 16 }), "x = Consume(x, up1.call(x));"),
