@@ -130,8 +130,14 @@ internal static class UNetEmitter
         w.Line("/// <summary>The output size per spatial axis for <see cref=\"InputSize\"/>: " + SizeText(report.OutputSize) + ".</summary>");
         w.Line("public static global::System.Collections.Generic.IReadOnlyList<int> OutputSize { get; } = new int[] { " + Ints(report.OutputSize) + " };");
         w.Line();
-        w.Line("/// <summary>Input pixels each output pixel depends on, per spatial axis: " + SizeText(report.ReceptiveField) + ".</summary>");
+        w.Line("/// <summary>");
+        w.Line("/// The most input pixels an output pixel away from the borders depends on, per spatial axis: " + SizeText(report.ReceptiveField) + ".");
+        w.Line("/// It depends on the pixel's position modulo the pooling period; <see cref=\"MinimumReceptiveField\"/> is the fewest.");
+        w.Line("/// </summary>");
         w.Line("public static global::System.Collections.Generic.IReadOnlyList<int> ReceptiveField { get; } = new int[] { " + Ints(report.ReceptiveField) + " };");
+        w.Line();
+        w.Line("/// <summary>The fewest input pixels an output pixel away from the borders depends on, per spatial axis: " + SizeText(report.MinimumReceptiveField) + ".</summary>");
+        w.Line("public static global::System.Collections.Generic.IReadOnlyList<int> MinimumReceptiveField { get; } = new int[] { " + Ints(report.MinimumReceptiveField) + " };");
         w.Line();
         w.Line("/// <summary>The valid input sizes of each spatial axis: " + string.Join(", ", report.Axes.Select(a => a.Describe())) + ".</summary>");
         w.Line("public static global::System.Collections.Generic.IReadOnlyList<global::UNetDsl.ValidSizeRule> SizeRules => s_sizeRules;");
@@ -199,10 +205,16 @@ internal static class UNetEmitter
         yield return rule;
         yield return "Total params: " + Group(report.Parameters);
         yield return "Multiply-accumulates: " + Group(report.MultiplyAccumulates) + " (" + (report.MultiplyAccumulates / 1e9).ToString("0.00", CultureInfo.InvariantCulture) + " G)";
-        yield return "Receptive field: " + SizeText(report.ReceptiveField);
+        yield return "Receptive field: " + ReceptiveFieldText(report);
         yield return "Valid input sizes per axis: " + string.Join(", ", report.Axes.Select((a, i) => ShapeEngine.AxisName(net.Dimensions, i) + " = " + a.Describe()))
             + "; output = input - " + string.Join("x", report.Axes.Select(a => a.Shrink.ToString(CultureInfo.InvariantCulture)));
     }
+
+    /// <summary>"60x60", or "188x188 to 204x204 input pixels, by the output pixel's position" when output pixels see different extents.</summary>
+    internal static string ReceptiveFieldText(NetworkReport report) =>
+        report.MinimumReceptiveField.Equals(report.ReceptiveField)
+            ? SizeText(report.ReceptiveField)
+            : SizeText(report.MinimumReceptiveField) + " to " + SizeText(report.ReceptiveField) + " input pixels, by the output pixel's position";
 
     private const string Module = "global::TorchSharp.torch.nn.Module<" + Tensor + ", " + Tensor + ">";
 

@@ -50,7 +50,7 @@ public class DiagnosticDocsTests
         var code = example.Groups["code"].Value;
         if (code.TrimStart().StartsWith("//", StringComparison.Ordinal))
         {
-            return; // UNET0900 and UNET1005 have no declaration that triggers them on purpose.
+            return; // UNET0900 has no declaration that triggers it on purpose.
         }
 
         var expected = example.Groups["message"].Value.Trim().Split('\n').Select(line => line.Trim()).Where(line => line.StartsWith("error " + id + ": ", StringComparison.Ordinal)).ToList();
