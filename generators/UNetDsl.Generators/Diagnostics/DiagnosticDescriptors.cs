@@ -158,7 +158,13 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NoValidInputSize = Create(
         "UNET1005", "No input size works",
         "No input size works for '{0}': {1}",
-        Shapes, "The declared levels and skips cannot be lined up for any input size up to the search limit.");
+        Shapes, "The declared levels and skips line up for no input size, or only for finitely many, so there is no rule of valid sizes that repeat.");
+
+    /// <summary>UNET1006: "{0} does not fit in {1} (at most {2}) with {3} = {4}; use a smaller {3}".</summary>
+    public static readonly DiagnosticDescriptor ValueOutOfRange = Create(
+        "UNET1006", "Computed size or count out of range",
+        "{0} does not fit in {1} (at most {2}) with {3} = {4}; use a smaller {3}",
+        Shapes, "Sizes (input and output sizes, valid-size rules, receptive field) are emitted as int and counts (parameters, multiply-accumulates) as long; a declaration that makes one larger would get a wrapped-around, negative constant.");
 
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
     {
@@ -186,6 +192,7 @@ internal static class DiagnosticDescriptors
         [SkipChannelMismatch.Id] = SkipChannelMismatch,
         [SkipSpatialMismatch.Id] = SkipSpatialMismatch,
         [NoValidInputSize.Id] = NoValidInputSize,
+        [ValueOutOfRange.Id] = ValueOutOfRange,
     };
 
     /// <summary>Every descriptor, in ID order.</summary>

@@ -169,8 +169,14 @@ internal static class UNetEmitter
         w.Line("/// <summary>The output size per spatial axis for <see cref=\"InputSize\"/>: " + SizeText(report.OutputSize) + ".</summary>");
         w.Line("public static global::System.Collections.Generic.IReadOnlyList<int> OutputSize { get; } = new int[] { " + Ints(report.OutputSize) + " };");
         w.Line();
-        w.Line("/// <summary>Input pixels each output pixel depends on, per spatial axis: " + SizeText(report.ReceptiveField) + ".</summary>");
+        w.Line("/// <summary>");
+        w.Line("/// The most input pixels an output pixel away from the borders depends on, per spatial axis: " + SizeText(report.ReceptiveField) + ".");
+        w.Line("/// It depends on the pixel's position modulo the pooling period; <see cref=\"MinimumReceptiveField\"/> is the fewest.");
+        w.Line("/// </summary>");
         w.Line("public static global::System.Collections.Generic.IReadOnlyList<int> ReceptiveField { get; } = new int[] { " + Ints(report.ReceptiveField) + " };");
+        w.Line();
+        w.Line("/// <summary>The fewest input pixels an output pixel away from the borders depends on, per spatial axis: " + SizeText(report.MinimumReceptiveField) + ".</summary>");
+        w.Line("public static global::System.Collections.Generic.IReadOnlyList<int> MinimumReceptiveField { get; } = new int[] { " + Ints(report.MinimumReceptiveField) + " };");
         w.Line();
         w.Line("/// <summary>The valid input sizes of each spatial axis: " + string.Join(", ", report.Axes.Select(a => a.Describe())) + ".</summary>");
         w.Line("public static global::System.Collections.Generic.IReadOnlyList<global::UNetDsl.ValidSizeRule> SizeRules => s_sizeRules;");
@@ -190,14 +196,23 @@ internal static class UNetEmitter
         w.Line("/// <summary>The shape of the output for <see cref=\"InputShape\"/>: " + ShapeText(report.OutputSize, net.Classes) + ".</summary>");
         w.Line("public static long[] OutputShape(long batch = 1) => new long[] { batch, " + net.Classes + ", " + Ints(report.OutputSize) + " };");
         w.Line();
+        const string ForAxis = "global::UNetDsl.ValidSizeRule.ForAxis(s_sizeRules, axis)";
         w.Line("/// <summary>True when <paramref name=\"size\"/> lines up through every pooling and skip along <paramref name=\"axis\"/>.</summary>");
-        w.Line("public static bool IsValidInputSize(int size, int axis = 0) => s_sizeRules[axis].IsValid(size);");
+        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"axis\"/> is not a spatial axis.</exception>");
+        w.Line("public static bool IsValidInputSize(int size, int axis = 0) => " + ForAxis + ".IsValid(size);");
         w.Line();
-        w.Line("/// <summary>The nearest valid input sizes at or below and at or above <paramref name=\"size\"/>.</summary>");
-        w.Line("public static (int? Below, int Above) NearestValidInputSizes(int size, int axis = 0) => s_sizeRules[axis].Nearest(size);");
+        w.Line("/// <summary>");
+        w.Line("/// The nearest valid input sizes at or below (null when none) and at or above <paramref name=\"size\"/>; any size below");
+        w.Line("/// the smallest valid one, 0 and negative ones included, gives (null, smallest).");
+        w.Line("/// </summary>");
+        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">");
+        w.Line("/// <paramref name=\"size\"/> is above the largest valid int (<see cref=\"global::UNetDsl.ValidSizeRule.MaxInput\"/>), or <paramref name=\"axis\"/> is not a spatial axis.");
+        w.Line("/// </exception>");
+        w.Line("public static (int? Below, int Above) NearestValidInputSizes(int size, int axis = 0) => " + ForAxis + ".Nearest(size);");
         w.Line();
         w.Line("/// <summary>The output size for a valid input size along <paramref name=\"axis\"/>.</summary>");
-        w.Line("public static int OutputSizeFor(int inputSize, int axis = 0) => s_sizeRules[axis].OutputFor(inputSize);");
+        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The size is not valid, or <paramref name=\"axis\"/> is not a spatial axis.</exception>");
+        w.Line("public static int OutputSizeFor(int inputSize, int axis = 0) => " + ForAxis + ".OutputFor(inputSize);");
         w.Line();
         w.Line("/// <summary>The input and output geometry, for code that works with any generated U-Net.</summary>");
         w.Line("public static global::UNetDsl.UNetGeometry StaticGeometry { get; } = new global::UNetDsl.UNetGeometry(");
@@ -238,10 +253,16 @@ internal static class UNetEmitter
         yield return rule;
         yield return "Total params: " + Group(report.Parameters);
         yield return "Multiply-accumulates: " + Group(report.MultiplyAccumulates) + " (" + (report.MultiplyAccumulates / 1e9).ToString("0.00", CultureInfo.InvariantCulture) + " G)";
-        yield return "Receptive field: " + SizeText(report.ReceptiveField);
+        yield return "Receptive field: " + ReceptiveFieldText(report);
         yield return "Valid input sizes per axis: " + string.Join(", ", report.Axes.Select((a, i) => ShapeEngine.AxisName(net.Dimensions, i) + " = " + a.Describe()))
             + "; output = input - " + string.Join("x", report.Axes.Select(a => a.Shrink.ToString(CultureInfo.InvariantCulture)));
     }
+
+    /// <summary>"60x60", or "188x188 to 204x204 input pixels, by the output pixel's position" when output pixels see different extents.</summary>
+    internal static string ReceptiveFieldText(NetworkReport report) =>
+        report.MinimumReceptiveField.Equals(report.ReceptiveField)
+            ? SizeText(report.ReceptiveField)
+            : SizeText(report.MinimumReceptiveField) + " to " + SizeText(report.ReceptiveField) + " input pixels, by the output pixel's position";
 
     private const string Module = "global::TorchSharp.torch.nn.Module<" + Tensor + ", " + Tensor + ">";
 

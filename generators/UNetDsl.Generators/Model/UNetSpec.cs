@@ -20,6 +20,8 @@ internal enum BlockKind { Plain = 0, Residual = 1 }
 /// Specs flow through the incremental pipeline and are compared to decide what to regenerate: they must stay
 /// immutable and value-equal (records of primitives, strings and <see cref="EquatableArray{T}"/>), and must never
 /// hold a Roslyn object (symbols, syntax, locations), which would root compilations and defeat caching.
+/// An array argument written as an empty array reads as "not set" like an absent one; <c>EmptyArrays</c> keeps the
+/// paths (<c>UNet.InputSize</c>, <c>Level[1].DecoderChannels</c>) of those declared so, for the checks to reject.
 /// </remarks>
 internal sealed record UNetSpec(
     string? Namespace,
@@ -39,7 +41,8 @@ internal sealed record UNetSpec(
     ActivationKind Activation,
     EquatableArray<LevelSpec> Levels,
     BottleneckSpec Bottleneck,
-    ConditioningSpec? Conditioning = null)
+    ConditioningSpec? Conditioning = null,
+    EquatableArray<string> EmptyArrays = default)
 {
     /// <summary>The fully qualified name, for messages and the generated file's name.</summary>
     public string FullName => Namespace is null ? TypeName : Namespace + "." + TypeName;

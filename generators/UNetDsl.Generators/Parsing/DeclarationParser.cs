@@ -228,8 +228,38 @@ internal static class DeclarationParser
                         Named(conditioning, "ContextChannels", 64),
                         Named(conditioning, "Heads", 4),
                         NamedArray(conditioning, "AttentionLevels"),
-                        Named(conditioning, "BottleneckAttention", 1) != 0));
+                        Named(conditioning, "BottleneckAttention", 1) != 0),
+                EmptyArrays(unet, levels, bottleneck!));
             return Result(spec);
+        }
+
+        /// <summary>
+        /// The paths of the array arguments written as empty arrays (<c>InputSize = new int[0]</c>): they read like
+        /// absent ones, which would silently mean the default. <c>AttentionLevels</c> is left out: empty there means no
+        /// attention level, which is its default.
+        /// </summary>
+        private static EquatableArray<string> EmptyArrays(AttributeData unet, List<AttributeData> levels, AttributeData bottleneck)
+        {
+            var paths = new List<string>();
+            void Add(string owner, AttributeData attribute)
+            {
+                foreach (var pair in attribute.NamedArguments)
+                {
+                    if (pair.Value.Kind == TypedConstantKind.Array && !pair.Value.IsNull && pair.Value.Values.Length == 0)
+                    {
+                        paths.Add(ArgumentPath.Argument(owner, pair.Key));
+                    }
+                }
+            }
+
+            Add(ArgumentPath.UNet, unet);
+            for (var i = 0; i < levels.Count; i++)
+            {
+                Add(ArgumentPath.Level(i + 1), levels[i]);
+            }
+
+            Add(ArgumentPath.Bottleneck, bottleneck);
+            return paths.ToEquatableArray();
         }
 
         /// <summary>
@@ -417,12 +447,14 @@ internal static class DeclarationParser
                 var argument = positional[i];
                 if (paramsName is not null)
                 {
-                    // params int[]: either one value per argument or a single array.
-                    var elements = positional.Count == 1 ? Elements(argument.Expression) : null;
-                    if (elements is not null)
+                    // params int[]: either one value per argument or a single array (which may have no initializer: new int[0]).
+                    if (positional.Count == 1 && argument.Expression is ArrayCreationExpressionSyntax or ImplicitArrayCreationExpressionSyntax or CollectionExpressionSyntax)
                     {
                         AddLocation(ArgumentPath.Argument(owner, paramsName), argument);
-                        AddElements(ArgumentPath.Argument(owner, paramsName), elements);
+                        if (Elements(argument.Expression) is { } elements)
+                        {
+                            AddElements(ArgumentPath.Argument(owner, paramsName), elements);
+                        }
                     }
                     else
                     {

@@ -29,6 +29,11 @@ internal static class DeclarationRules
         EnumValue(findings, (int)spec.Normalization, 3, "Normalization", ArgumentPath.Argument(unet, "Normalization"));
         EnumValue(findings, (int)spec.Activation, 3, "Activation", ArgumentPath.Argument(unet, "Activation"));
 
+        foreach (var path in spec.EmptyArrays)
+        {
+            findings.Add(EmptyArray(spec, path));
+        }
+
         var inputPath = ArgumentPath.Argument(unet, "InputSize");
         if (spec.HasInputSize && spec.Dimensions is 2 or 3 && spec.InputSize.Count != 1 && spec.InputSize.Count != spec.Dimensions)
         {
@@ -116,6 +121,29 @@ internal static class DeclarationRules
         }
 
         return findings;
+    }
+
+    /// <summary>An array argument declared empty: the arity error of its kind, as for any other wrong count of values.</summary>
+    private static Finding EmptyArray(UNetSpec spec, string path)
+    {
+        var dot = path.LastIndexOf('.');
+        var owner = path.Substring(0, dot);
+        var name = path.Substring(dot + 1);
+        var level = owner.StartsWith("Level[", StringComparison.Ordinal) ? owner.Substring(6, owner.Length - 7) : null;
+        var who = level is not null ? "level " + level : owner == ArgumentPath.Bottleneck ? "the bottleneck" : null;
+        switch (name)
+        {
+            case "InputSize":
+                return Finding.Create(DiagnosticDescriptors.InputSizeArity.Id, path, 0, spec.Dimensions);
+            case "Kernel":
+                return Finding.Create(DiagnosticDescriptors.PerAxisArity.Id, path, who is null ? "Kernel" : who + " Kernel", 0, spec.Dimensions);
+            case "Pool":
+                return Finding.Create(DiagnosticDescriptors.PerAxisArity.Id, path, "Level " + level + " Pool", 0, spec.Dimensions);
+            default:
+                return Finding.Create(
+                    DiagnosticDescriptors.InvalidArgument.Id, path, "an empty list", (who is null ? string.Empty : who + " ") + name,
+                    "give at least one value, or leave " + name + " out for its default");
+        }
     }
 
     private static void Conditioning(List<Finding> findings, UNetSpec spec, ConditioningSpec conditioning)

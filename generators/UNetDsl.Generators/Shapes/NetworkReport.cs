@@ -10,8 +10,14 @@ internal readonly record struct AxisRule(int MinInput, int Step, int Shrink)
 {
     public bool IsValid(int size) => size >= MinInput && (size - MinInput) % Step == 0;
 
-    /// <summary>The largest valid size at or below <paramref name="size"/> (null when none) and the smallest at or above.</summary>
-    public (int? Below, int Above) Nearest(int size)
+    /// <summary>The largest valid size an <c>int</c> holds.</summary>
+    public int MaxInput => MinInput + ((int.MaxValue - MinInput) / Step * Step);
+
+    /// <summary>
+    /// The largest valid size at or below <paramref name="size"/> and the smallest at or above it; null where there is
+    /// none (below the smallest, or above the largest an <c>int</c> holds).
+    /// </summary>
+    public (int? Below, int? Above) Nearest(int size)
     {
         if (size <= MinInput)
         {
@@ -19,7 +25,7 @@ internal readonly record struct AxisRule(int MinInput, int Step, int Shrink)
         }
 
         var below = MinInput + ((size - MinInput) / Step * Step);
-        return (below, below == size ? size : below + Step);
+        return (below, below == size ? size : below <= MaxInput - Step ? below + Step : (int?)null);
     }
 
     /// <summary>"188 + 16k".</summary>
@@ -29,12 +35,12 @@ internal readonly record struct AxisRule(int MinInput, int Step, int Shrink)
     public string DescribeNearest(int size)
     {
         var (below, above) = Nearest(size);
-        if (below == above)
+        if (below == above || below is null)
         {
-            return above.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return above!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        return below is null ? above.ToString(System.Globalization.CultureInfo.InvariantCulture) : below + " or " + above;
+        return above is null ? below.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) : below + " or " + above;
     }
 }
 
@@ -65,7 +71,9 @@ internal sealed record LevelRow(int Level, EquatableArray<int> EncoderSize, int 
 /// <summary>Everything the compiler knows about a valid network: what the emitter writes down.</summary>
 /// <remarks>
 /// Immutable and value-equal: the source branch of the pipeline caches on it. <see cref="InputSize"/> is the
-/// declared input size, or the smallest valid one when none was declared.
+/// declared input size, or the smallest valid one when none was declared. <see cref="ReceptiveField"/> and
+/// <see cref="MinimumReceptiveField"/> are the most and the fewest input pixels an output pixel away from the borders
+/// depends on, per axis: it varies with the pixel's position modulo the pooling period.
 /// </remarks>
 internal sealed record NetworkReport(
     ResolvedNetwork Network,
@@ -77,7 +85,8 @@ internal sealed record NetworkReport(
     EquatableArray<LevelRow> LevelTable,
     long Parameters,
     long MultiplyAccumulates,
-    EquatableArray<int> ReceptiveField)
+    EquatableArray<int> ReceptiveField,
+    EquatableArray<int> MinimumReceptiveField)
 {
     public LayerShape Layer(string name)
     {

@@ -1,207 +1,203 @@
 using System;
+using System.Collections.Generic;
 using UNetDsl.Generators.Model;
 
 namespace UNetDsl.Generators.Shapes;
 
 /// <summary>
-/// The exact receptive field along one axis: for every output pixel, the interval of input pixels it depends on,
-/// carried through the network; the answer is the widest interval. Exact where textbook formulas are not: they
-/// assume a chain of layers, while a U-Net joins two paths at every skip and its up-sampling has a phase.
+/// The exact receptive field along one axis: for each output pixel, the interval of input pixels it depends on,
+/// followed back through the network; the answer is the widest and the narrowest of them. Exact where textbook
+/// formulas are not: they assume a chain of layers, while a U-Net joins two paths at every skip and its up-sampling
+/// has a phase, so output pixels see more or fewer input pixels depending on their position modulo the pooling
+/// period (188 or 204 in the U-Net paper's network).
 /// </summary>
+/// <remarks>
+/// Each layer maps an output position to a window of its input's positions whose ends never move left as the
+/// position moves right; joins take the union. So the lowest input pixel an output pixel reads is found by following
+/// each window's first position, the highest by following each window's last, with no arrays. Windows are not clipped
+/// at the map's borders: the field is that of a pixel away from them ('Same' zero padding and bilinear up-sampling
+/// see less at the border). The network shifts by a whole period when the input does, so one period of output
+/// positions shows every field there is. Positions are <c>long</c> and checked: a field beyond <c>int</c> is a
+/// <see cref="ShapeOverflowException"/>.
+/// </remarks>
 internal static class ReceptiveField
 {
-    public static int Compute(ResolvedNetwork network, AxisRule rule, int axis)
+    /// <summary>The fewest and the most input pixels an output pixel away from the borders depends on.</summary>
+    /// <param name="network">The network.</param>
+    /// <param name="axis">The axis.</param>
+    /// <param name="inputSize">A valid input size: 'Valid' crops are centred, and with a skip from another level the crop, and so the field, depends on it.</param>
+    public static (int Min, int Max) Compute(ResolvedNetwork network, int axis, int inputSize)
     {
-        // 'Valid' convolutions never read outside the map, so the smallest valid size shows every interval; 'Same'
-        // ones clip at the border, so take a size large enough that the interior is free of it.
-        var size = rule.MinInput;
-        if (network.Padding == PaddingKind.Same)
+        var quantity = "The receptive field on axis " + ShapeEngine.AxisName(network.Dimensions, axis);
+        var graph = Build(network, axis, inputSize);
+        var period = ShapeEngine.PoolFactor(network, axis);
+        var min = long.MaxValue;
+        var max = 0L;
+        ShapeOverflowException.Long(quantity, Contributors.Kernel | Contributors.Pool, () =>
         {
-            while (size < 2048)
+            var first = new Memo(graph.Shared);
+            var last = new Memo(graph.Shared);
+            for (long p = 0; p < period; p++)
             {
-                size += rule.Step;
+                first.Clear();
+                last.Clear();
+                var width = checked(graph.Output.Last(p, last) - graph.Output.First(p, first) + 1);
+                min = Math.Min(min, width);
+                max = Math.Max(max, width);
             }
-        }
 
-        var map = Map.Identity(size);
-        var skips = new Map[network.Levels.Count];
+            return max;
+        });
+
+        return (ShapeOverflowException.Int(quantity, Contributors.Kernel | Contributors.Pool, () => min), ShapeOverflowException.Int(quantity, Contributors.Kernel | Contributors.Pool, () => max));
+    }
+
+    /// <summary>The layers of one axis as a graph from the output back to the input, with each map's length at <paramref name="inputSize"/> for the crops.</summary>
+    private static (Node Output, bool Shared) Build(ResolvedNetwork network, int axis, int inputSize)
+    {
+        var same = network.Padding == PaddingKind.Same;
+        var shared = false;
+        Node map = new Input();
+        long length = inputSize;
+        var skips = new (Node Node, long Length)[network.Levels.Count];
         for (var i = 0; i < network.Levels.Count; i++)
         {
-            map = Convolve(network, map, network.Levels[i].Encoder, axis);
-            skips[i] = map;
-            map = map.Pool(network.Levels[i].Pool[axis]);
+            (map, length) = Convolve(map, length, network.Levels[i].Encoder, axis, same);
+            skips[i] = (map, length);
+            var factor = network.Levels[i].Pool[axis];
+            (map, length) = (new Pool(map, factor), length / factor);
         }
 
-        map = Convolve(network, map, network.Bottleneck, axis);
+        (map, length) = Convolve(map, length, network.Bottleneck, axis, same);
         for (var i = network.Levels.Count - 1; i >= 0; i--)
         {
             var level = network.Levels[i];
             var factor = level.Pool[axis];
             var coarse = map;
-            map = network.UpSampling == UpSamplingKind.TransposedConv ? map.UpNearest(factor) : map.UpLinear(factor);
+            map = network.UpSampling == UpSamplingKind.TransposedConv ? new UpNearest(coarse, factor) : UpLinear(coarse, factor);
+            length *= factor;
             if (level.Skip != SkipJoin.None)
             {
-                var skip = skips[level.SkipFrom - 1];
-                var cropped = skip.Crop((skip.Length - map.Length) / 2, map.Length);
+                var (skip, skipLength) = skips[level.SkipFrom - 1];
+                Node cropped = new Shift(skip, (skipLength - length) / 2, (skipLength - length) / 2);
                 if (level.Skip == SkipJoin.AttentionGate)
                 {
                     // alpha is computed at the coarse scale from W_x x (a factor-wide window of x) and W_g g, then
-                    // resampled linearly to x's size: each gated pixel reads x there and alpha around it.
-                    var alpha = cropped.Pool(factor).Join(coarse).UpLinear(factor);
-                    cropped = cropped.Join(alpha);
+                    // resampled linearly to x's size: each gated pixel reads x there and alpha around it. The coarse
+                    // map is read twice, so the walk remembers what it found.
+                    var alpha = UpLinear(new Join(new Pool(cropped, factor), coarse), factor);
+                    cropped = new Join(cropped, alpha);
+                    shared = true;
                 }
 
-                map = map.Join(cropped);
+                map = new Join(map, cropped);
             }
 
-            map = Convolve(network, map, level.Decoder, axis);
+            (map, length) = Convolve(map, length, level.Decoder, axis, same);
         }
 
-        return map.WidestInterval();
+        return (map, shared);
     }
 
-    private static Map Convolve(ResolvedNetwork network, Map map, ConvStack stack, int axis)
+    /// <summary>A stack of convolutions reads a window of k pixels per convolution: one shift of both ends.</summary>
+    private static (Node Map, long Length) Convolve(Node map, long length, ConvStack stack, int axis, bool same)
     {
         // A residual block's identity path reads a subset of what its convolutions read: it adds nothing here.
+        long first = 0;
+        long last = 0;
         for (var j = 0; j < stack.Channels.Count; j++)
         {
-            map = map.Convolve(stack.Kernel[axis], network.Padding == PaddingKind.Same);
-        }
-
-        return map;
-    }
-
-    /// <summary>For each position of a feature map, the lowest and highest input pixel it depends on.</summary>
-    private sealed class Map(int[] low, int[] high)
-    {
-        public int Length => low.Length;
-
-        public static Map Identity(int size)
-        {
-            var positions = new int[size];
-            for (var p = 0; p < size; p++)
-            {
-                positions[p] = p;
-            }
-
-            return new Map(positions, (int[])positions.Clone());
-        }
-
-        public Map Convolve(int kernel, bool same)
-        {
+            var kernel = (long)stack.Kernel[axis];
             var half = same ? (kernel - 1) / 2 : 0;
-            var length = same ? Length : Length - kernel + 1;
-            return Gather(length, new ConvolveWindow(half, kernel));
+            first = checked(first - half);
+            last = checked(last - half + kernel - 1);
+            length = same ? length : length - kernel + 1;
         }
 
-        public Map Pool(int factor) => Gather(Length / factor, new PoolWindow(factor));
+        return (new Shift(map, first, last), length);
+    }
 
-        /// <summary>Transposed convolution with kernel = stride: each output reads exactly one input.</summary>
-        public Map UpNearest(int factor) => Gather(Length * factor, new UpNearestWindow(factor));
+    private static Node UpLinear(Node map, int factor) => factor == 1 ? map : new UpLinearNode(map, factor);
 
-        /// <summary>Linear interpolation (half-pixel centres): each output reads its two nearest inputs.</summary>
-        public Map UpLinear(int factor) => factor == 1 ? this : Gather(Length * factor, new UpLinearWindow(factor));
+    private static long FloorDivide(long a, long b) => (a / b) - ((a % b != 0 && ((a < 0) != (b < 0))) ? 1 : 0);
 
-        public Map Crop(int offset, int length) => Gather(length, new CropWindow(offset));
+    /// <summary>Remembers, for one output position, what each shared node gave at each position (attention gates read a map twice).</summary>
+    private sealed class Memo(bool enabled)
+    {
+        private readonly Dictionary<(Node, long), long> _values = new();
 
-        public Map Join(Map other)
+        public void Clear() => _values.Clear();
+
+        public long Get(Node node, long p, Func<long> compute)
         {
-            var lows = new int[Length];
-            var highs = new int[Length];
-            for (var p = 0; p < Length; p++)
+            if (!enabled)
             {
-                lows[p] = Math.Min(low[p], other.Low(p));
-                highs[p] = Math.Max(high[p], other.High(p));
+                return compute();
             }
 
-            return new Map(lows, highs);
-        }
-
-        public int WidestInterval()
-        {
-            var widest = 0;
-            for (var p = 0; p < Length; p++)
+            if (!_values.TryGetValue((node, p), out var value))
             {
-                widest = Math.Max(widest, high[p] - low[p] + 1);
+                value = compute();
+                _values[(node, p)] = value;
             }
 
-            return widest;
-        }
-
-        private int Low(int p) => low[p];
-
-        private int High(int p) => high[p];
-
-        // The window is a struct type parameter, so the JIT compiles one loop per window with the window inlined: the
-        // maps of a 'Same' network run to thousands of positions per layer, and a delegate call per position dominated.
-        private Map Gather<TWindow>(int length, TWindow window)
-            where TWindow : struct, IWindow
-        {
-            length = Math.Max(length, 0);
-            var lows = new int[length];
-            var highs = new int[length];
-            for (var p = 0; p < length; p++)
-            {
-                var first = window.First(p);
-                var last = window.Last(p);
-                first = Math.Max(first, 0);
-                last = Math.Min(last, Length - 1);
-                var lo = int.MaxValue;
-                var hi = int.MinValue;
-                for (var q = first; q <= last; q++)
-                {
-                    lo = Math.Min(lo, low[q]);
-                    hi = Math.Max(hi, high[q]);
-                }
-
-                lows[p] = lo;
-                highs[p] = hi;
-            }
-
-            return new Map(lows, highs);
+            return value;
         }
     }
 
-    /// <summary>The input positions, first to last, that output position p of a layer reads.</summary>
-    private interface IWindow
+    /// <summary>A map: its lowest and highest input pixel at position p.</summary>
+    private abstract class Node
     {
-        int First(int p);
+        public abstract long First(long p, Memo memo);
 
-        int Last(int p);
+        public abstract long Last(long p, Memo memo);
     }
 
-    private readonly struct ConvolveWindow(int half, int kernel) : IWindow
+    private sealed class Input : Node
     {
-        public int First(int p) => p - half;
+        public override long First(long p, Memo memo) => p;
 
-        public int Last(int p) => p - half + kernel - 1;
+        public override long Last(long p, Memo memo) => p;
     }
 
-    private readonly struct PoolWindow(int factor) : IWindow
+    /// <summary>Convolutions (position p reads p + first to p + last) and centre crops (both ends move by the offset).</summary>
+    private sealed class Shift(Node input, long first, long last) : Node
     {
-        public int First(int p) => factor * p;
+        public override long First(long p, Memo memo) => input.First(checked(p + first), memo);
 
-        public int Last(int p) => (factor * p) + factor - 1;
+        public override long Last(long p, Memo memo) => input.Last(checked(p + last), memo);
     }
 
-    private readonly struct UpNearestWindow(int factor) : IWindow
+    /// <summary>Max-pooling and the gate's W_x, kernel = stride = factor.</summary>
+    private sealed class Pool(Node input, long factor) : Node
     {
-        public int First(int p) => p / factor;
+        public override long First(long p, Memo memo) => input.First(checked(factor * p), memo);
 
-        public int Last(int p) => p / factor;
+        public override long Last(long p, Memo memo) => input.Last(checked((factor * p) + factor - 1), memo);
     }
 
-    private readonly struct UpLinearWindow(int factor) : IWindow
+    /// <summary>Transposed convolution with kernel = stride: each output reads exactly one input.</summary>
+    private sealed class UpNearest(Node input, long factor) : Node
     {
-        public int First(int p) => (int)Math.Floor(((p + 0.5) / factor) - 0.5);
+        public override long First(long p, Memo memo) => input.First(FloorDivide(p, factor), memo);
 
-        public int Last(int p) => First(p) + 1;
+        public override long Last(long p, Memo memo) => input.Last(FloorDivide(p, factor), memo);
     }
 
-    private readonly struct CropWindow(int offset) : IWindow
+    /// <summary>Linear interpolation (half-pixel centres): output p reads inputs floor((p + 0.5) / f - 0.5) and the next.</summary>
+    private sealed class UpLinearNode(Node input, long factor) : Node
     {
-        public int First(int p) => p + offset;
+        public override long First(long p, Memo memo) => input.First(Left(p), memo);
 
-        public int Last(int p) => p + offset;
+        public override long Last(long p, Memo memo) => input.Last(checked(Left(p) + 1), memo);
+
+        private long Left(long p) => FloorDivide(checked((2 * p) + 1 - factor), 2 * factor);
+    }
+
+    private sealed class Join(Node a, Node b) : Node
+    {
+        public override long First(long p, Memo memo) => memo.Get(this, p, () => Math.Min(a.First(p, memo), b.First(p, memo)));
+
+        public override long Last(long p, Memo memo) => memo.Get(this, p, () => Math.Max(a.Last(p, memo), b.Last(p, memo)));
     }
 }

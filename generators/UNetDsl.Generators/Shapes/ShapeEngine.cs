@@ -13,9 +13,6 @@ namespace UNetDsl.Generators.Shapes;
 /// </summary>
 internal static class ShapeEngine
 {
-    /// <summary>The largest input size searched for the smallest valid one, per axis.</summary>
-    public const int SearchLimit = 16384;
-
     /// <summary>Checks a resolved network and, when every shape lines up, reports what the compiler knows about it.</summary>
     /// <param name="network">The network with defaults applied.</param>
     /// <param name="declaredInput">The declared input size, one value per axis; empty when none was declared.</param>
@@ -25,21 +22,25 @@ internal static class ShapeEngine
     /// </param>
     public static (NetworkReport? Report, IReadOnlyList<Finding> Findings) Analyze(ResolvedNetwork network, IReadOnlyList<int> declaredInput, bool oneSizeForAllAxes = false)
     {
+        // Counted before any trace, whose layers count their share: an overflow is the total's.
+        var parameters = ShapeOverflowException.Long("The parameter count", Contributors.Channels | Contributors.Kernel | Contributors.Pool | Contributors.Conditioning, () => CountParameters(network));
         var findings = new List<Finding>();
         var axes = network.Dimensions;
+        var solutions = new SizeRuleSolution[axes];
         var rules = new AxisRule?[axes];
         for (var axis = 0; axis < axes; axis++)
         {
-            // An axis built like an earlier one (the usual isotropic network) has its rule: search each kind once.
+            // An axis built like an earlier one (the usual isotropic network) has its rule: work each kind out once.
             var twin = EarlierTwin(network, axis);
-            rules[axis] = twin < 0 ? FindRule(network, axis) : rules[twin];
+            (rules[axis], solutions[axis]) = twin < 0 ? SolveAxis(network, axis) : (rules[twin], solutions[twin]);
         }
 
-        // Size-independent problems (channels, rewired skips) show at any size; look at a comfortably large one.
+        // Size-independent problems (channels, rewired skips) show at any size where the poolings are exact; look at
+        // the smallest valid one, or, without a rule, at a comfortably large one (see SizeRuleSolution.Probe).
         var probe = new int[axes];
         for (var axis = 0; axis < axes; axis++)
         {
-            probe[axis] = rules[axis]?.MinInput ?? (PoolFactor(network, axis) * 64);
+            probe[axis] = rules[axis]?.MinInput ?? solutions[axis].Probe(PoolFactor(network, axis));
         }
 
         var atProbe = Propagate(network, probe, collectLayers: false);
@@ -53,7 +54,8 @@ internal static class ShapeEngine
 
         if (findings.Count == 0 && rules.Any(r => r is null))
         {
-            var why = atProbe.Problems.Count > 0 ? atProbe.Problems[0].Explain(network) : "no size up to " + SearchLimit + " lines up";
+            var reason = solutions.Select(s => s.Reason).FirstOrDefault(r => r is not null);
+            var why = reason ?? (atProbe.Problems.Count > 0 ? atProbe.Problems[0].Explain(network) : "the skips' channels never fit");
             findings.Add(Finding.Create(DiagnosticDescriptors.NoValidInputSize.Id, ArgumentPath.UNet, "the network", why));
         }
 
@@ -80,24 +82,30 @@ internal static class ShapeEngine
             return (null, findings);
         }
 
-        var receptiveField = new int[axes];
+        var widest = new int[axes];
+        var narrowest = new int[axes];
         for (var axis = 0; axis < axes; axis++)
         {
+            // With cross-level skips the crops, and so the field, depend on the input size: share it only at the same size.
             var twin = EarlierTwin(network, axis);
-            receptiveField[axis] = twin < 0 ? ReceptiveField.Compute(network, validRules[axis], axis) : receptiveField[twin];
+            (narrowest[axis], widest[axis]) = twin >= 0 && input[twin] == input[axis]
+                ? (narrowest[twin], widest[twin])
+                : ReceptiveField.Compute(network, axis, input[axis]);
         }
 
+        var layers = trace.Layers;
         var report = new NetworkReport(
             network,
             validRules.ToEquatableArray(),
             declared,
             input.ToEquatableArray(),
             trace.Output.ToEquatableArray(),
-            trace.Layers.ToEquatableArray(),
+            layers.ToEquatableArray(),
             trace.Rows.OrderBy(r => r.Level).ToEquatableArray(),
-            CountParameters(network),
-            trace.Layers.Sum(l => l.MultiplyAccumulates),
-            receptiveField.ToEquatableArray());
+            parameters,
+            ShapeOverflowException.Long(MacsQuantity, MacsContributors, () => layers.Aggregate(0L, (sum, layer) => checked(sum + layer.MultiplyAccumulates))),
+            widest.ToEquatableArray(),
+            narrowest.ToEquatableArray());
         return (report, findings);
     }
 
@@ -127,169 +135,112 @@ internal static class ShapeEngine
         static bool SameKernel(ConvStack stack, int a, int b) => stack.Kernel[a] == stack.Kernel[b];
     }
 
+    private const string MacsQuantity = "The multiply-accumulate count at the input size";
+
+    private const Contributors MacsContributors = Contributors.Channels | Contributors.Kernel | Contributors.Pool | Contributors.InputSize | Contributors.Conditioning;
+
     /// <summary>The product of the pooling factors along one axis: valid sizes repeat with this period.</summary>
-    public static int PoolFactor(ResolvedNetwork network, int axis) => network.Levels.Aggregate(1, (product, level) => product * level.Pool[axis]);
+    public static int PoolFactor(ResolvedNetwork network, int axis) =>
+        ShapeOverflowException.Int(
+            "The pooling period on axis " + AxisName(network.Dimensions, axis),
+            Contributors.Pool,
+            () => network.Levels.Aggregate(1L, (product, level) => checked(product * level.Pool[axis])));
+
+    /// <summary>The rule of one axis (see <see cref="FindRule"/>) and what the solver found.</summary>
+    private static (AxisRule? Rule, SizeRuleSolution Solution) SolveAxis(ResolvedNetwork network, int axis)
+    {
+        var solution = SizeRuleSolver.Solve(network, axis);
+        return (Verified(network, axis, solution), solution);
+    }
 
     /// <summary>Finds the valid sizes of one axis: the smallest that lines up, repeating every <see cref="PoolFactor"/>.</summary>
-    public static AxisRule? FindRule(ResolvedNetwork network, int axis)
+    /// <returns>The rule, or null when the sizes that line up do not repeat (see <see cref="SizeRuleSolver"/>) or a skip's channels never fit.</returns>
+    public static AxisRule? FindRule(ResolvedNetwork network, int axis) => Verified(network, axis, SizeRuleSolver.Solve(network, axis));
+
+    private static AxisRule? Verified(ResolvedNetwork network, int axis, SizeRuleSolution solution)
     {
-        var step = PoolFactor(network, axis);
-        var only = new[] { axis };
-        var skips = new int[network.Levels.Count];
-        for (var size = 1; size <= SearchLimit; size++)
+        if (solution.Rule is not { } rule)
         {
-            // Most sizes fail on the way down; reject them without a trace, and let the trace decide the rest.
-            if (!MayLineUp(network, axis, size, skips))
-            {
-                continue;
-            }
-
-            var trace = Propagate(network, new[] { size }, collectLayers: false, only);
-            if (trace.Problems.Count > 0 || trace.Output is null)
-            {
-                continue;
-            }
-
-            // Every constraint is a congruence modulo the pooling period plus a lower bound, so the next sizes of the
-            // same residue line up too; check two of them rather than trust it.
-            var output = trace.Output[0];
-            for (var k = 1; k <= 2; k++)
-            {
-                var next = Propagate(network, new[] { size + (k * step) }, collectLayers: false, only);
-                if (next.Problems.Count > 0 || next.Output is null || size + (k * step) - next.Output[0] != size - output)
-                {
-                    return null;
-                }
-            }
-
-            return new AxisRule(size, step, size - output);
+            return null;
         }
 
-        return null;
-    }
-
-    /// <summary>
-    /// A necessary condition for <paramref name="size"/> to line up along <paramref name="axis"/>, without allocating:
-    /// false only where <see cref="Propagate"/> would report a problem (a map that vanishes, an inexact pooling, a skip
-    /// that cannot be joined). True does not prove the size valid (channels are not looked at); the caller's trace does.
-    /// </summary>
-    /// <param name="skips">Scratch space for the skip sizes, one per level.</param>
-    private static bool MayLineUp(ResolvedNetwork network, int axis, int size, int[] skips)
-    {
-        var levels = network.Levels;
-        for (var i = 0; i < levels.Count; i++)
+        // The arithmetic is checked against one trace rather than trusted; channels, which it does not look at, may
+        // still keep every size from working, as a trace of every size would find.
+        var trace = Propagate(network, new[] { rule.MinInput }, collectLayers: false, new[] { axis });
+        if (trace.Problems.Any(p => p is SkipChannelsProblem))
         {
-            if (!ConvolveSize(network, levels[i].Encoder, axis, ref size))
-            {
-                return false;
-            }
-
-            skips[i] = size;
-            var factor = levels[i].Pool[axis];
-            if (size % factor != 0)
-            {
-                return false;
-            }
-
-            size /= factor;
-            if (size == 0)
-            {
-                return false;
-            }
+            return null;
         }
 
-        if (!ConvolveSize(network, network.Bottleneck, axis, ref size))
+        if (trace.Problems.Count > 0 || trace.Output is null || trace.Output[0] != rule.MinInput - rule.Shrink)
         {
-            return false;
+            throw new InvalidOperationException("The valid-size rule " + rule.Describe() + " of axis " + AxisName(network.Dimensions, axis) + " disagrees with a trace of " + rule.MinInput + ".");
         }
 
-        for (var i = levels.Count - 1; i >= 0; i--)
-        {
-            var level = levels[i];
-            size *= level.Pool[axis];
-            if (level.Skip != SkipJoin.None)
-            {
-                var crop = skips[level.SkipFrom - 1] - size;
-                if (network.Padding == PaddingKind.Same ? crop != 0 : crop < 0)
-                {
-                    return false;
-                }
-            }
-
-            if (!ConvolveSize(network, level.Decoder, axis, ref size))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static bool ConvolveSize(ResolvedNetwork network, ConvStack stack, int axis, ref int size)
-    {
-        if (network.Padding == PaddingKind.Valid)
-        {
-            size -= stack.Channels.Count * (stack.Kernel[axis] - 1);
-        }
-
-        return size > 0;
+        return rule;
     }
 
     /// <summary>Parameters as TorchSharp counts them: weights and biases of convolutions, affine norms.</summary>
     public static long CountParameters(ResolvedNetwork network)
     {
-        long total = 0;
-        foreach (var level in network.Levels)
+        checked
         {
-            total += StackParameters(network, level.Encoder) + UpParameters(network, level) + GateParameters(level)
-                + StackParameters(network, level.Decoder) + (level.DeepSupervision ? HeadParameters(network, level.Decoder.OutChannels) : 0);
-        }
-
-        total += StackParameters(network, network.Bottleneck) + HeadParameters(network, network.HeadInChannels);
-        if (network.Conditioning is { } conditioning)
-        {
-            total += TimeEmbeddingParameters(conditioning);
-            foreach (var level in network.Levels.Where(l => conditioning.AttentionAt(l.Number)))
+            long total = 0;
+            foreach (var level in network.Levels)
             {
-                total += TransformerParameters(level.Encoder.OutChannels, conditioning) + TransformerParameters(level.Decoder.OutChannels, conditioning);
+                total += StackParameters(network, level.Encoder) + UpParameters(network, level) + GateParameters(level)
+                    + StackParameters(network, level.Decoder) + (level.DeepSupervision ? HeadParameters(network, level.Decoder.OutChannels) : 0);
             }
 
-            total += conditioning.BottleneckAttention ? TransformerParameters(network.Bottleneck.OutChannels, conditioning) : 0;
-        }
+            total += StackParameters(network, network.Bottleneck) + HeadParameters(network, network.HeadInChannels);
+            if (network.Conditioning is { } conditioning)
+            {
+                total += TimeEmbeddingParameters(conditioning);
+                foreach (var level in network.Levels.Where(l => conditioning.AttentionAt(l.Number)))
+                {
+                    total += TransformerParameters(level.Encoder.OutChannels, conditioning) + TransformerParameters(level.Decoder.OutChannels, conditioning);
+                }
 
-        return total;
+                total += conditioning.BottleneckAttention ? TransformerParameters(network.Bottleneck.OutChannels, conditioning) : 0;
+            }
+
+            return total;
+        }
     }
 
     public static long StackParameters(ResolvedNetwork network, ConvStack stack)
     {
-        long total = 0;
-        long inChannels = stack.InChannels;
-        var volume = Product(stack.Kernel);
-        foreach (var channels in stack.Channels)
+        checked
         {
-            total += ConvParameters(network, inChannels, channels, volume);
-            inChannels = channels;
-        }
+            long total = 0;
+            long inChannels = stack.InChannels;
+            var volume = Product(stack.Kernel);
+            foreach (var channels in stack.Channels)
+            {
+                total += ConvParameters(network, inChannels, channels, volume);
+                inChannels = channels;
+            }
 
-        if (stack.TimeConditioned)
-        {
-            // The timestep projection into the first convolution's channels, and a plain 1x1 projection with bias.
-            total += ((long)stack.TimeChannels * stack.Channels[0]) + stack.Channels[0];
-            return total + (stack.HasProjection ? ((long)stack.InChannels * stack.OutChannels) + stack.OutChannels : 0);
-        }
+            if (stack.TimeConditioned)
+            {
+                // The timestep projection into the first convolution's channels, and a plain 1x1 projection with bias.
+                total += ((long)stack.TimeChannels * stack.Channels[0]) + stack.Channels[0];
+                return total + (stack.HasProjection ? ((long)stack.InChannels * stack.OutChannels) + stack.OutChannels : 0);
+            }
 
-        // The residual path's 1x1 projection, with its own norm like every other convolution.
-        return total + (stack.HasProjection ? ConvParameters(network, stack.InChannels, stack.OutChannels, 1) : 0);
+            // The residual path's 1x1 projection, with its own norm like every other convolution.
+            return total + (stack.HasProjection ? ConvParameters(network, stack.InChannels, stack.OutChannels, 1) : 0);
+        }
     }
 
-    private static long ConvParameters(ResolvedNetwork network, long inChannels, long outChannels, long volume) =>
-        (inChannels * outChannels * volume) + (network.ConvBias ? outChannels : 0) + (network.Normalization == NormKind.None ? 0 : 2 * outChannels);
+    private static long ConvParameters(ResolvedNetwork network, long inChannels, long outChannels, long volume) => checked(
+        (inChannels * outChannels * volume) + (network.ConvBias ? outChannels : 0) + (network.Normalization == NormKind.None ? 0 : 2 * outChannels));
 
     public static long UpParameters(ResolvedNetwork network, ResolvedLevel level)
     {
         // Transposed conv: kernel = stride = the pooling factors; bilinear: interpolation, then a 1x1 conv to set the channels.
         var volume = network.UpSampling == UpSamplingKind.TransposedConv ? Product(level.Pool) : 1;
-        return ((long)level.UpInChannels * level.UpChannels * volume) + level.UpChannels;
+        return checked(((long)level.UpInChannels * level.UpChannels * volume) + level.UpChannels);
     }
 
     /// <summary>
@@ -299,10 +250,10 @@ internal static class ShapeEngine
     public static long GateParameters(ResolvedLevel level) =>
         level.Skip != SkipJoin.AttentionGate
             ? 0
-            : ((long)level.SkipChannels * level.GateChannels * Product(level.Pool)) + (((long)level.UpInChannels + 1) * level.GateChannels) + level.GateChannels + 1;
+            : checked(((long)level.SkipChannels * level.GateChannels * Product(level.Pool)) + (((long)level.UpInChannels + 1) * level.GateChannels) + level.GateChannels + 1);
 
     /// <summary>Sinusoidal features of width T through two T x T linear layers with bias.</summary>
-    public static long TimeEmbeddingParameters(ConditioningSpec conditioning) => 2L * (((long)conditioning.TimeChannels * conditioning.TimeChannels) + conditioning.TimeChannels);
+    public static long TimeEmbeddingParameters(ConditioningSpec conditioning) => checked(2L * (((long)conditioning.TimeChannels * conditioning.TimeChannels) + conditioning.TimeChannels));
 
     /// <summary>
     /// A transformer block on C channels: group norm (2C), proj_in and proj_out (C^2 + C each), three layer norms
@@ -312,17 +263,17 @@ internal static class ShapeEngine
     public static long TransformerParameters(int channels, ConditioningSpec conditioning)
     {
         long c = channels;
-        return (16 * c * c) + (2L * conditioning.ContextChannels * c) + (17 * c);
+        return checked((16 * c * c) + (2L * conditioning.ContextChannels * c) + (17 * c));
     }
 
-    public static long HeadParameters(ResolvedNetwork network, int inChannels) => ((long)inChannels * network.Classes) + network.Classes;
+    public static long HeadParameters(ResolvedNetwork network, int inChannels) => checked(((long)inChannels * network.Classes) + network.Classes);
 
     public static long Product(System.Collections.Generic.IEnumerable<int> values)
     {
         long product = 1;
         foreach (var value in values)
         {
-            product *= value;
+            product = checked(product * value);
         }
 
         return product;
@@ -342,7 +293,14 @@ internal static class ShapeEngine
     internal static Trace Propagate(ResolvedNetwork network, int[] input, bool collectLayers, int[]? axes = null)
     {
         var trace = new Trace(network, input, collectLayers, axes ?? Enumerable.Range(0, input.Length).ToArray());
-        trace.Run();
+
+        // Sizes stay within the input's, and each layer's parameters within the total, which Analyze counts first:
+        // what can overflow here is a multiply-accumulate count.
+        ShapeOverflowException.Long(MacsQuantity, MacsContributors, () =>
+        {
+            trace.Run();
+            return 0;
+        });
         return trace;
     }
 
@@ -374,219 +332,225 @@ internal static class ShapeEngine
 
         public void Run()
         {
-            var levels = _network.Levels;
-            var conditioning = _network.Conditioning;
-            if (conditioning is not null && _collect)
+            checked
             {
-                // The embedding is per sample, not per pixel: its row shows [N, T] with no spatial size.
-                Layers.Add(new LayerShape("time_embed", LayerKind.TimeEmbedding, "Sinusoidal + MLP", conditioning.TimeChannels, EquatableArray<int>.Empty, ShapeEngine.TimeEmbeddingParameters(conditioning), 2L * conditioning.TimeChannels * conditioning.TimeChannels));
-            }
+                var levels = _network.Levels;
+                var conditioning = _network.Conditioning;
+                if (conditioning is not null && _collect)
+                {
+                    // The embedding is per sample, not per pixel: its row shows [N, T] with no spatial size.
+                    Layers.Add(new LayerShape("time_embed", LayerKind.TimeEmbedding, "Sinusoidal + MLP", conditioning.TimeChannels, EquatableArray<int>.Empty, ShapeEngine.TimeEmbeddingParameters(conditioning), 2L * conditioning.TimeChannels * conditioning.TimeChannels));
+                }
 
-            var skips = new (int Channels, int[] Size)[levels.Count];
-            var oddPools = new OddPoolProblem?[levels.Count];
-            var oddSeen = new bool[_size.Length];
-            var oddAt = new bool[levels.Count];
-            for (var i = 0; i < levels.Count; i++)
-            {
-                var number = i + 1;
-                if (!Convolve(levels[i].Encoder, "enc" + number, "encoder level " + number))
+                var skips = new (int Channels, int[] Size)[levels.Count];
+                var oddPools = new OddPoolProblem?[levels.Count];
+                var oddSeen = new bool[_size.Length];
+                var oddAt = new bool[levels.Count];
+                for (var i = 0; i < levels.Count; i++)
+                {
+                    var number = i + 1;
+                    if (!Convolve(levels[i].Encoder, "enc" + number, "encoder level " + number))
+                    {
+                        return;
+                    }
+
+                    Attend(conditioning?.AttentionAt(number) == true, "attn_enc" + number);
+                    skips[i] = (_channels, (int[])_size.Clone());
+                    var factors = _axes.Select(a => levels[i].Pool[a]).ToArray();
+                    oddAt[i] = Enumerable.Range(0, _size.Length).Any(a => _size[a] % factors[a] != 0);
+
+                    // Only the first inexact size of an axis is the cause; the sizes below it follow from the floor.
+                    var oddAxes = Enumerable.Range(0, _size.Length).Where(a => _size[a] % factors[a] != 0 && !oddSeen[a]).ToArray();
+                    if (oddAxes.Length > 0)
+                    {
+                        oddPools[i] = new OddPoolProblem(number, _axes[oddAxes[0]], factors[oddAxes[0]], _channels, (int[])_size.Clone(), oddAxes[0]);
+                        foreach (var axis in oddAxes)
+                        {
+                            oddSeen[axis] = true;
+                        }
+                    }
+
+                    _size = Enumerable.Range(0, _size.Length).Select(a => _size[a] / factors[a]).ToArray();
+                    var emptyAxis = Array.IndexOf(_size, 0);
+                    if (emptyAxis >= 0)
+                    {
+                        Problems.Add(new VanishedProblem("the pooling after level " + number, _axes[emptyAxis], 0));
+                        return;
+                    }
+
+                    Add("pool" + number, LayerKind.MaxPool, "MaxPool " + Text(levels[i].Pool), 0, 0);
+                }
+
+                if (!Convolve(_network.Bottleneck, "bottleneck", "the bottleneck"))
                 {
                     return;
                 }
 
-                Attend(conditioning?.AttentionAt(number) == true, "attn_enc" + number);
-                skips[i] = (_channels, (int[])_size.Clone());
-                var factors = _axes.Select(a => levels[i].Pool[a]).ToArray();
-                oddAt[i] = Enumerable.Range(0, _size.Length).Any(a => _size[a] % factors[a] != 0);
+                Attend(conditioning?.BottleneckAttention == true, "attn_bottleneck");
 
-                // Only the first inexact size of an axis is the cause; the sizes below it follow from the floor.
-                var oddAxes = Enumerable.Range(0, _size.Length).Where(a => _size[a] % factors[a] != 0 && !oddSeen[a]).ToArray();
-                if (oddAxes.Length > 0)
+                if (_network.Dropout > 0)
                 {
-                    oddPools[i] = new OddPoolProblem(number, _axes[oddAxes[0]], factors[oddAxes[0]], _channels, (int[])_size.Clone(), oddAxes[0]);
-                    foreach (var axis in oddAxes)
-                    {
-                        oddSeen[axis] = true;
-                    }
+                    Add("dropout", LayerKind.Dropout, "Dropout p=" + _network.Dropout.ToString("R", CultureInfo.InvariantCulture), 0, 0);
                 }
 
-                _size = Enumerable.Range(0, _size.Length).Select(a => _size[a] / factors[a]).ToArray();
-                var emptyAxis = Array.IndexOf(_size, 0);
-                if (emptyAxis >= 0)
+                for (var i = levels.Count - 1; i >= 0; i--)
                 {
-                    Problems.Add(new VanishedProblem("the pooling after level " + number, _axes[emptyAxis], 0));
-                    return;
-                }
-
-                Add("pool" + number, LayerKind.MaxPool, "MaxPool " + Text(levels[i].Pool), 0, 0);
-            }
-
-            if (!Convolve(_network.Bottleneck, "bottleneck", "the bottleneck"))
-            {
-                return;
-            }
-
-            Attend(conditioning?.BottleneckAttention == true, "attn_bottleneck");
-
-            if (_network.Dropout > 0)
-            {
-                Add("dropout", LayerKind.Dropout, "Dropout p=" + _network.Dropout.ToString("R", CultureInfo.InvariantCulture), 0, 0);
-            }
-
-            for (var i = levels.Count - 1; i >= 0; i--)
-            {
-                var level = levels[i];
-                var number = level.Number;
-                var upInput = _channels;
-                var coarse = _size;
-                _size = Enumerable.Range(0, _size.Length).Select(a => _size[a] * level.Pool[_axes[a]]).ToArray();
-                _channels = level.UpChannels;
-                var upMacs = Volume(_size) * upInput * level.UpChannels;
-                if (_network.UpSampling == UpSamplingKind.TransposedConv)
-                {
-                    Add("up" + number, LayerKind.UpConv, "ConvTranspose " + Text(level.Pool) + " stride " + Text(level.Pool), ShapeEngine.UpParameters(_network, level), upMacs);
-                }
-                else
-                {
-                    Add("up" + number, LayerKind.UpSample, "Upsample x" + Text(level.Pool) + " + Conv " + Pointwise(), ShapeEngine.UpParameters(_network, level), upMacs);
-                }
-
-                var crop = new int[_size.Length];
-                if (oddPools[i] is { } odd)
-                {
-                    odd.UpChannels = _channels;
-                    odd.UpSize = (int[])_size.Clone();
-                    Problems.Add(odd);
-                }
-
-                if (level.Skip != SkipJoin.None)
-                {
-                    var (skipChannels, skipSize) = skips[level.SkipFrom - 1];
-                    var causedByOddPool = oddAt.Skip(Math.Min(level.SkipFrom, number) - 1).Any(odd => odd);
-                    var spatialOk = true;
-                    for (var axis = 0; axis < _size.Length; axis++)
+                    var level = levels[i];
+                    var number = level.Number;
+                    var upInput = _channels;
+                    var coarse = _size;
+                    _size = Enumerable.Range(0, _size.Length).Select(a => _size[a] * level.Pool[_axes[a]]).ToArray();
+                    _channels = level.UpChannels;
+                    var upMacs = Volume(_size) * upInput * level.UpChannels;
+                    if (_network.UpSampling == UpSamplingKind.TransposedConv)
                     {
-                        crop[axis] = skipSize[axis] - _size[axis];
-                        spatialOk &= _network.Padding == PaddingKind.Same ? crop[axis] == 0 : crop[axis] >= 0;
-                    }
-
-                    if (_network.Padding == PaddingKind.Valid && _axes.Length == _network.Dimensions && !SameResolution(_network, level.SkipFrom, number))
-                    {
-                        // A centre crop lines the sizes up but not the scales: a crop of a finer map is another field of
-                        // view at another resolution, not this level's skip. (With 'Same' the sizes already differ.) Only
-                        // whole walks say so: it holds at every size, so the valid-size search, one axis at a time,
-                        // need not try them all in vain.
-                        Problems.Add(new SkipSpatialProblem(number, level.SkipFrom, skipChannels, skipSize, _channels, (int[])_size.Clone(), crossResolution: true));
-                    }
-                    else if (!spatialOk && !causedByOddPool)
-                    {
-                        Problems.Add(new SkipSpatialProblem(number, level.SkipFrom, skipChannels, skipSize, _channels, (int[])_size.Clone()));
-                    }
-
-                    if (level.Skip == SkipJoin.Add && skipChannels != _channels)
-                    {
-                        Problems.Add(new SkipChannelsProblem(number, skipChannels, skipSize, _channels, (int[])_size.Clone()));
-                    }
-
-                    if (crop.Any(c => c != 0))
-                    {
-                        var saved = _channels;
-                        _channels = skipChannels;
-                        Add("crop" + number, LayerKind.Crop, "Crop enc" + level.SkipFrom + " by " + string.Join("x", crop.Select(c => c.ToString(CultureInfo.InvariantCulture))), 0, 0);
-                        _channels = saved;
-                    }
-
-                    if (level.Skip == SkipJoin.AttentionGate)
-                    {
-                        var saved = _channels;
-                        _channels = skipChannels;
-                        var gateMacs = Volume(coarse) * ((skipChannels * (long)level.GateChannels * ShapeEngine.Product(level.Pool)) + ((long)upInput * level.GateChannels) + level.GateChannels);
-                        Add("gate" + number, LayerKind.Gate, "AttentionGate " + level.GateChannels + " ch [enc" + level.SkipFrom + ", dec below]", ShapeEngine.GateParameters(level), gateMacs);
-                        _channels = saved;
-                    }
-
-                    if (level.Concatenates)
-                    {
-                        _channels += skipChannels;
-                        Add("cat" + number, LayerKind.Concat, "Concat [enc" + level.SkipFrom + ", up" + number + "]", 0, 0);
+                        Add("up" + number, LayerKind.UpConv, "ConvTranspose " + Text(level.Pool) + " stride " + Text(level.Pool), ShapeEngine.UpParameters(_network, level), upMacs);
                     }
                     else
                     {
-                        Add("add" + number, LayerKind.Add, "Add [enc" + level.SkipFrom + ", up" + number + "]", 0, 0);
+                        Add("up" + number, LayerKind.UpSample, "Upsample x" + Text(level.Pool) + " + Conv " + Pointwise(), ShapeEngine.UpParameters(_network, level), upMacs);
                     }
-                }
 
-                if (!Convolve(level.Decoder, "dec" + number, "decoder level " + number))
-                {
-                    return;
-                }
-
-                Attend(conditioning?.AttentionAt(number) == true, "attn_dec" + number);
-                if (level.DeepSupervision)
-                {
-                    var decoderChannels = _channels;
-                    _channels = _network.Classes;
-                    Add("head" + number, LayerKind.Head, "Conv " + Pointwise() + " (deep supervision)", ShapeEngine.HeadParameters(_network, decoderChannels), Volume(_size) * decoderChannels * _network.Classes);
-                    _channels = decoderChannels;
-                }
-
-                Rows.Add(new LevelRow(
-                    number,
-                    skips[i].Size.ToEquatableArray(),
-                    skips[i].Channels,
-                    crop.ToEquatableArray(),
-                    _size.ToEquatableArray(),
-                    _channels,
-                    level.Skip switch
+                    var crop = new int[_size.Length];
+                    if (oddPools[i] is { } odd)
                     {
-                        SkipJoin.None => "none",
-                        SkipJoin.Add => level.SkipFrom == number ? "add" : "add from level " + level.SkipFrom,
-                        SkipJoin.AttentionGate => level.SkipFrom == number ? "gate" : "gate from level " + level.SkipFrom,
-                        _ => level.SkipFrom == number ? "concat" : "concat from level " + level.SkipFrom,
-                    }));
-            }
+                        odd.UpChannels = _channels;
+                        odd.UpSize = (int[])_size.Clone();
+                        Problems.Add(odd);
+                    }
 
-            var headInput = _channels;
-            _channels = _network.Classes;
-            Add("head", LayerKind.Head, "Conv " + Pointwise(), ShapeEngine.HeadParameters(_network, headInput), Volume(_size) * headInput * _network.Classes);
-            Output = _size;
+                    if (level.Skip != SkipJoin.None)
+                    {
+                        var (skipChannels, skipSize) = skips[level.SkipFrom - 1];
+                        var causedByOddPool = oddAt.Skip(Math.Min(level.SkipFrom, number) - 1).Any(odd => odd);
+                        var spatialOk = true;
+                        for (var axis = 0; axis < _size.Length; axis++)
+                        {
+                            crop[axis] = skipSize[axis] - _size[axis];
+                            spatialOk &= _network.Padding == PaddingKind.Same ? crop[axis] == 0 : crop[axis] >= 0;
+                        }
+
+                        if (_network.Padding == PaddingKind.Valid && _axes.Length == _network.Dimensions && !SameResolution(_network, level.SkipFrom, number))
+                        {
+                            // A centre crop lines the sizes up but not the scales: a crop of a finer map is another field of
+                            // view at another resolution, not this level's skip. (With 'Same' the sizes already differ.) Only
+                            // whole walks say so: it holds at every size, so the valid-size search, one axis at a time,
+                            // need not try them all in vain.
+                            Problems.Add(new SkipSpatialProblem(number, level.SkipFrom, skipChannels, skipSize, _channels, (int[])_size.Clone(), crossResolution: true));
+                        }
+                        else if (!spatialOk && !causedByOddPool)
+                        {
+                            Problems.Add(new SkipSpatialProblem(number, level.SkipFrom, skipChannels, skipSize, _channels, (int[])_size.Clone()));
+                        }
+
+                        if (level.Skip == SkipJoin.Add && skipChannels != _channels)
+                        {
+                            Problems.Add(new SkipChannelsProblem(number, skipChannels, skipSize, _channels, (int[])_size.Clone()));
+                        }
+
+                        if (crop.Any(c => c != 0))
+                        {
+                            var saved = _channels;
+                            _channels = skipChannels;
+                            Add("crop" + number, LayerKind.Crop, "Crop enc" + level.SkipFrom + " by " + string.Join("x", crop.Select(c => c.ToString(CultureInfo.InvariantCulture))), 0, 0);
+                            _channels = saved;
+                        }
+
+                        if (level.Skip == SkipJoin.AttentionGate)
+                        {
+                            var saved = _channels;
+                            _channels = skipChannels;
+                            var gateMacs = Volume(coarse) * ((skipChannels * (long)level.GateChannels * ShapeEngine.Product(level.Pool)) + ((long)upInput * level.GateChannels) + level.GateChannels);
+                            Add("gate" + number, LayerKind.Gate, "AttentionGate " + level.GateChannels + " ch [enc" + level.SkipFrom + ", dec below]", ShapeEngine.GateParameters(level), gateMacs);
+                            _channels = saved;
+                        }
+
+                        if (level.Concatenates)
+                        {
+                            _channels += skipChannels;
+                            Add("cat" + number, LayerKind.Concat, "Concat [enc" + level.SkipFrom + ", up" + number + "]", 0, 0);
+                        }
+                        else
+                        {
+                            Add("add" + number, LayerKind.Add, "Add [enc" + level.SkipFrom + ", up" + number + "]", 0, 0);
+                        }
+                    }
+
+                    if (!Convolve(level.Decoder, "dec" + number, "decoder level " + number))
+                    {
+                        return;
+                    }
+
+                    Attend(conditioning?.AttentionAt(number) == true, "attn_dec" + number);
+                    if (level.DeepSupervision)
+                    {
+                        var decoderChannels = _channels;
+                        _channels = _network.Classes;
+                        Add("head" + number, LayerKind.Head, "Conv " + Pointwise() + " (deep supervision)", ShapeEngine.HeadParameters(_network, decoderChannels), Volume(_size) * decoderChannels * _network.Classes);
+                        _channels = decoderChannels;
+                    }
+
+                    Rows.Add(new LevelRow(
+                        number,
+                        skips[i].Size.ToEquatableArray(),
+                        skips[i].Channels,
+                        crop.ToEquatableArray(),
+                        _size.ToEquatableArray(),
+                        _channels,
+                        level.Skip switch
+                        {
+                            SkipJoin.None => "none",
+                            SkipJoin.Add => level.SkipFrom == number ? "add" : "add from level " + level.SkipFrom,
+                            SkipJoin.AttentionGate => level.SkipFrom == number ? "gate" : "gate from level " + level.SkipFrom,
+                            _ => level.SkipFrom == number ? "concat" : "concat from level " + level.SkipFrom,
+                        }));
+                }
+
+                var headInput = _channels;
+                _channels = _network.Classes;
+                Add("head", LayerKind.Head, "Conv " + Pointwise(), ShapeEngine.HeadParameters(_network, headInput), Volume(_size) * headInput * _network.Classes);
+                Output = _size;
+            }
         }
 
         private bool Convolve(ConvStack stack, string name, string where)
         {
-            var macs = 0L;
-            var volume = ShapeEngine.Product(stack.Kernel);
-            var inputVolume = Volume(_size);
-            for (var j = 0; j < stack.Channels.Count; j++)
+            checked
             {
-                var inChannels = _channels;
-                _channels = stack.Channels[j];
-                if (_network.Padding == PaddingKind.Valid)
+                var macs = 0L;
+                var volume = ShapeEngine.Product(stack.Kernel);
+                var inputVolume = Volume(_size);
+                for (var j = 0; j < stack.Channels.Count; j++)
                 {
-                    _size = Enumerable.Range(0, _size.Length).Select(a => _size[a] - (stack.Kernel[_axes[a]] - 1)).ToArray();
-                }
-
-                for (var axis = 0; axis < _size.Length; axis++)
-                {
-                    if (_size[axis] <= 0)
+                    var inChannels = _channels;
+                    _channels = stack.Channels[j];
+                    if (_network.Padding == PaddingKind.Valid)
                     {
-                        Problems.Add(new VanishedProblem(where + " (convolution " + (j + 1) + ")", _axes[axis], _size[axis]));
-                        return false;
+                        _size = Enumerable.Range(0, _size.Length).Select(a => _size[a] - (stack.Kernel[_axes[a]] - 1)).ToArray();
                     }
+
+                    for (var axis = 0; axis < _size.Length; axis++)
+                    {
+                        if (_size[axis] <= 0)
+                        {
+                            Problems.Add(new VanishedProblem(where + " (convolution " + (j + 1) + ")", _axes[axis], _size[axis]));
+                            return false;
+                        }
+                    }
+
+                    macs += Volume(_size) * inChannels * _channels * volume;
                 }
 
-                macs += Volume(_size) * inChannels * _channels * volume;
-            }
+                if (stack.HasProjection)
+                {
+                    // The projection runs on the block's input, before the centre crop that 'Valid' padding needs.
+                    macs += inputVolume * stack.InChannels * stack.OutChannels;
+                }
 
-            if (stack.HasProjection)
-            {
-                // The projection runs on the block's input, before the centre crop that 'Valid' padding needs.
-                macs += inputVolume * stack.InChannels * stack.OutChannels;
+                var kind = stack.TimeConditioned ? " + time" : stack.Residual ? " residual" : string.Empty;
+                Add(name, LayerKind.ConvBlock, stack.Channels.Count + " x Conv " + Text(stack.Kernel) + kind, ShapeEngine.StackParameters(_network, stack), macs);
+                return true;
             }
-
-            var kind = stack.TimeConditioned ? " + time" : stack.Residual ? " residual" : string.Empty;
-            Add(name, LayerKind.ConvBlock, stack.Channels.Count + " x Conv " + Text(stack.Kernel) + kind, ShapeEngine.StackParameters(_network, stack), macs);
-            return true;
         }
 
         /// <summary>
@@ -595,14 +559,17 @@ internal static class ShapeEngine
         /// </summary>
         private void Attend(bool present, string name)
         {
-            if (!present || _network.Conditioning is not { } conditioning)
+            checked
             {
-                return;
-            }
+                if (!present || _network.Conditioning is not { } conditioning)
+                {
+                    return;
+                }
 
-            var pixels = Volume(_size);
-            long c = _channels;
-            Add(name, LayerKind.Transformer, "Transformer " + conditioning.Heads + " heads", ShapeEngine.TransformerParameters(_channels, conditioning), (pixels * 16 * c * c) + (2 * pixels * pixels * c));
+                var pixels = Volume(_size);
+                long c = _channels;
+                Add(name, LayerKind.Transformer, "Transformer " + conditioning.Heads + " heads", ShapeEngine.TransformerParameters(_channels, conditioning), (pixels * 16 * c * c) + (2 * pixels * pixels * c));
+            }
         }
 
         private string Pointwise() => _network.Dimensions == 3 ? "1x1x1" : "1x1";
@@ -611,13 +578,16 @@ internal static class ShapeEngine
 
         private static long Volume(int[] size)
         {
-            long volume = 1;
-            foreach (var s in size)
+            checked
             {
-                volume *= s;
-            }
+                long volume = 1;
+                foreach (var s in size)
+                {
+                    volume *= s;
+                }
 
-            return volume;
+                return volume;
+            }
         }
 
         private void Add(string name, LayerKind kind, string description, long parameters, long macs)

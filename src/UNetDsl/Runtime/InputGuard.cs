@@ -60,7 +60,7 @@ public static class InputGuard
         if (problems is not null)
         {
             var suggestion = "[" + shape[0].ToString(CultureInfo.InvariantCulture) + ", " + channels.ToString(CultureInfo.InvariantCulture) + ", "
-                + string.Join("x", Enumerable.Range(0, axes).Select(a => rules[a].Nearest(shape[a + 2]).Above.ToString(CultureInfo.InvariantCulture))) + "]";
+                + string.Join("x", Enumerable.Range(0, axes).Select(a => (shape[a + 2] > rules[a].MaxInput ? rules[a].MaxInput : rules[a].Nearest(shape[a + 2]).Above).ToString(CultureInfo.InvariantCulture))) + "]";
             throw new ArgumentException(
                 $"UNET2003: {model} cannot line up the spatial size of {actual}: {problems}. Pad or crop the input to e.g. {suggestion}, or segment it with overlap-tile prediction.",
                 nameof(input));
@@ -83,7 +83,10 @@ public static class InputGuard
 
     /// <summary>
     /// Throws an <see cref="ArgumentException"/> when the timestep or context of a conditional U-Net do not fit the
-    /// batch of <paramref name="input"/> (call after <see cref="Check"/>).
+    /// batch of <paramref name="input"/>, or are of another dtype or device (call after <see cref="Check"/>, which
+    /// made sure the input has the parameters' dtype and device): the context must have the input's dtype, as the
+    /// cross-attention's linear layers multiply it with their weights; the timesteps may be of any integer or floating
+    /// type (the embedding converts them); both must be on the input's device.
     /// </summary>
     /// <param name="input">The batch [N, C, spatial...].</param>
     /// <param name="timestep">One timestep per sample: [N].</param>
@@ -109,6 +112,33 @@ public static class InputGuard
             throw new ArgumentException(
                 $"UNET2007: {model} expects a context [{batch}, tokens, {contextChannels}]; got [{string.Join(", ", shape)}].",
                 nameof(context));
+        }
+
+        if (timestep.dtype == ScalarType.Bool || !(is_integral(timestep.dtype) || is_floating_point(timestep)))
+        {
+            throw new ArgumentException(
+                $"UNET2004: {model} expects timesteps of an integer or floating type (such as Int64 or {input.dtype}); got {timestep.dtype}. Convert with timestep.to(ScalarType.Int64).",
+                nameof(timestep));
+        }
+
+        if (context.dtype != input.dtype)
+        {
+            throw new ArgumentException(
+                $"UNET2004: {model} has {input.dtype} parameters and expects a {input.dtype} context; got {context.dtype}. Convert with context.to({input.dtype}).",
+                nameof(context));
+        }
+
+        CheckDevice(timestep, nameof(timestep), input, model);
+        CheckDevice(context, nameof(context), input, model);
+    }
+
+    private static void CheckDevice(Tensor tensor, string name, Tensor input, string model)
+    {
+        if (tensor.device_type != input.device_type || tensor.device_index != input.device_index)
+        {
+            throw new ArgumentException(
+                $"UNET2005: {model} lives on {input.device} and expects its {name} there; got a {name} on {tensor.device}. Move it with {name}.to(model's device).",
+                name);
         }
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 
 namespace UNetDsl;
@@ -16,12 +17,27 @@ public readonly record struct ValidSizeRule(int MinInput, int Step, int Shrink)
     /// <summary>True when <paramref name="size"/> lines up through the whole network.</summary>
     public bool IsValid(long size) => size >= MinInput && (size - MinInput) % Step == 0;
 
-    /// <summary>The largest valid size at or below <paramref name="size"/> (null when none) and the smallest at or above.</summary>
+    /// <summary>The largest valid size an <see cref="int"/> holds: <see cref="MinInput"/> + <see cref="Step"/> * k &lt;= <see cref="int.MaxValue"/>.</summary>
+    public int MaxInput => MinInput + ((int.MaxValue - MinInput) / Step * Step);
+
+    /// <summary>
+    /// The largest valid size at or below <paramref name="size"/> (null when there is none: at or below 0, or below
+    /// <see cref="MinInput"/>) and the smallest at or above it (<see cref="MinInput"/> for any smaller size, 0 and
+    /// negative ones included).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="size"/> is above <see cref="MaxInput"/>: no valid size is at or above it.</exception>
     public (int? Below, int Above) Nearest(long size)
     {
         if (size <= MinInput)
         {
             return (size == MinInput ? MinInput : null, MinInput);
+        }
+
+        if (size > MaxInput)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(size), size, "No valid input size is at or above " + size.ToString(CultureInfo.InvariantCulture) + ": valid sizes are " + this + ", from "
+                + MinInput.ToString(CultureInfo.InvariantCulture) + " to " + MaxInput.ToString(CultureInfo.InvariantCulture) + ".");
         }
 
         var below = MinInput + ((size - MinInput) / Step * Step);
@@ -36,15 +52,35 @@ public readonly record struct ValidSizeRule(int MinInput, int Step, int Shrink)
             : throw new ArgumentOutOfRangeException(nameof(inputSize), inputSize, "Not a valid input size: valid sizes are " + this + "; nearest: " + DescribeNearest(inputSize) + ".");
 
     /// <summary>The smallest valid input whose output is at least <paramref name="outputSize"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">No valid input up to <see cref="MaxInput"/> gives that output.</exception>
     public int InputFor(int outputSize)
     {
-        var wanted = Math.Max(outputSize + Shrink, MinInput);
-        return Nearest(wanted).Above;
+        var wanted = Math.Max((long)outputSize + Shrink, MinInput);
+        return wanted <= MaxInput
+            ? Nearest(wanted).Above
+            : throw new ArgumentOutOfRangeException(
+                nameof(outputSize), outputSize, "No valid input size gives an output of " + outputSize.ToString(CultureInfo.InvariantCulture) + ": the largest output is "
+                + (MaxInput - Shrink).ToString(CultureInfo.InvariantCulture) + ", from " + MaxInput.ToString(CultureInfo.InvariantCulture) + ".");
     }
 
-    /// <summary>"556 or 572", or the size itself when it is valid.</summary>
+    /// <summary>The rule of <paramref name="axis"/>: for generated members that take an axis.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="axis"/> is not an axis of the network.</exception>
+    public static ValidSizeRule ForAxis(IReadOnlyList<ValidSizeRule> rules, int axis)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        return (uint)axis < (uint)rules.Count
+            ? rules[axis]
+            : throw new ArgumentOutOfRangeException(nameof(axis), axis, "The spatial axes are 0 to " + (rules.Count - 1).ToString(CultureInfo.InvariantCulture) + ".");
+    }
+
+    /// <summary>"556 or 572", or the size itself when it is valid; above <see cref="MaxInput"/>, that one.</summary>
     public string DescribeNearest(long size)
     {
+        if (size > MaxInput)
+        {
+            return MaxInput.ToString(CultureInfo.InvariantCulture) + " (the largest)";
+        }
+
         var (below, above) = Nearest(size);
         if (below == above)
         {

@@ -24,7 +24,7 @@ public class RandomDeclarationTests
         var valid = 0;
         for (var i = 0; i < 150; i++)
         {
-            var source = RandomDeclaration(random);
+            var (source, expected) = RandomDeclaration(random);
             var outcome = GeneratorHarness.Run(source);
             if (outcome.GeneratorException is not null)
             {
@@ -47,6 +47,13 @@ public class RandomDeclarationTests
                 }
             }
 
+            // A fault injected on purpose must be reported as that fault (or, for an argument the valid part set too, as the
+            // duplicate), not just by some error, nor pass.
+            if (expected.Length > 0 && !unet.Any(d => expected.Contains(d.Id)))
+            {
+                failures.Add($"#{i}: expected {string.Join(" or ", expected)}, got [{string.Join(", ", unet.Select(d => d.Id))}]\n{source}");
+            }
+
             if (unet.Count == 0)
             {
                 valid++;
@@ -61,7 +68,8 @@ public class RandomDeclarationTests
         Assert.InRange(valid, 40, 130); // the generator saw both kinds
     }
 
-    private static string RandomDeclaration(Random random)
+    /// <summary>A declaration and the IDs of which one must be reported for its fault (empty: no certain fault).</summary>
+    private static (string Source, string[] Expected) RandomDeclaration(Random random)
     {
         int Pick(params int[] values) => values[random.Next(values.Length)];
 
@@ -92,27 +100,53 @@ public class RandomDeclarationTests
         var levelLines = Enumerable.Range(0, levels).Select(_ => new List<string> { Pick(4, 8, 16).ToString() }).ToList();
         var bottleneck = new List<string> { "16" };
         var form = "public partial class Net";
+        var expected = Array.Empty<string>();
+        string[] Expect(params string[] ids) => ids;
 
         if (random.Next(2) == 0)
         {
             switch (random.Next(16))
             {
-                case 0: unet[0] = Pick(0, -3).ToString(); break;
-                case 1: unet[1] = "0"; break;
-                case 2: unet[2] = "Dimensions = " + Pick(1, 4, 0); break;
-                case 3: unet.Add("KernelSize = " + Pick(0, -1, 2, 4)); break;
-                case 4: unet.Add("InputSize = new[] { " + string.Join(", ", Enumerable.Range(0, Pick(1, dimensions, 4)).Select(_ => Pick(0, 3, 33, 570, 1 << 20))) + " }"); break;
-                case 5: unet.Add("Padding = (ConvPadding)" + Pick(2, 9, -1)); break;
-                case 6: levelLines[0][0] = Pick(0, -8).ToString(); break;
-                case 7: levelLines[0].Add("SkipFrom = " + Pick(9, -1, levels + 1)); break;
-                case 8: levelLines[levels - 1].Add("Skip = SkipKind.Add"); levelLines[levels - 1].Add("UpChannels = 3"); break;
-                case 9: bottleneck.Add("Dropout = " + Pick(1, 2, -1) + ".0"); break;
-                case 10: unet.Add("Normalization = Normalization.Group"); unet.Add("NormGroups = " + Pick(3, 0, 5)); break;
-                case 11: levelLines.Clear(); break;
-                case 12: bottleneck.Clear(); bottleneck.Add("NONE"); break;
-                case 13: form = Pick(0, 1, 2) switch { 0 => "public class Net", 1 => "public static partial class Net", _ => "public partial class Net<T>" }; break;
-                case 14: levelLines[0].Add("DecoderChannels = new int[] { " + Pick(0, -4) + " }"); break;
-                default: unet.Add("KernelSize = " + (padding == "Valid" ? 9 : 11)); unet.Add("InputSize = new[] { " + string.Join(", ", Enumerable.Repeat(Pick(12, 20), dimensions)) + " }"); break;
+                case 0: unet[0] = Pick(0, -3).ToString(); expected = Expect("UNET0006"); break;
+                case 1: unet[1] = "0"; expected = Expect("UNET0006"); break;
+                case 2: unet[2] = "Dimensions = " + Pick(1, 4, 0); expected = Expect("UNET0009"); break;
+                case 3:
+                    var kernel = Pick(0, -1, 2, 4);
+                    unet.Add("KernelSize = " + kernel);
+                    expected = kernel < 1 || padding == "Same" ? Expect("UNET0007") : expected; // 'Valid' padding takes even kernels
+                    break;
+                case 4:
+                    var sizes = Enumerable.Range(0, Pick(1, dimensions, 4)).Select(_ => Pick(0, 3, 33, 570, 1 << 20)).ToList();
+                    unet.Add("InputSize = new[] { " + string.Join(", ", sizes) + " }");
+                    // The valid part may have set InputSize already: then the duplicate is the fault reported.
+                    expected = sizes.Count == 4 ? Expect("UNET0010", "UNET0012") : sizes.Contains(0) ? Expect("UNET0006", "UNET0012") : expected;
+                    break;
+                case 5: unet.Add("Padding = (ConvPadding)" + Pick(2, 9, -1)); expected = Expect("UNET0012"); break;
+                case 6: levelLines[0][0] = Pick(0, -8).ToString(); expected = Expect("UNET0006"); break;
+                case 7: levelLines[0].Add("SkipFrom = " + Pick(9, -1, levels + 1)); expected = Expect("UNET0012"); break;
+                case 8: levelLines[levels - 1].Add("Skip = SkipKind.Add"); levelLines[levels - 1].Add("UpChannels = 3"); expected = Expect("UNET1003"); break;
+                case 9: bottleneck.Add("Dropout = " + Pick(1, 2, -1) + ".0"); expected = Expect("UNET0011"); break;
+                case 10:
+                    var groups = Pick(3, 0, 5);
+                    unet.Add("Normalization = Normalization.Group");
+                    unet.Add("NormGroups = " + groups);
+                    expected = Expect(groups == 0 ? "UNET0006" : "UNET0008", "UNET0012");
+                    break;
+                case 11: levelLines.Clear(); expected = Expect("UNET0005"); break;
+                case 12: bottleneck.Clear(); bottleneck.Add("NONE"); expected = Expect("UNET0005"); break;
+                case 13:
+                    var which = Pick(0, 1, 2);
+                    form = which switch { 0 => "public class Net", 1 => "public static partial class Net", _ => "public partial class Net<T>" };
+                    expected = Expect(which switch { 0 => "UNET0001", 1 => "UNET0004", _ => "UNET0003" });
+                    break;
+                case 14: levelLines[0].Add("DecoderChannels = new int[] { " + Pick(0, -4) + " }"); expected = Expect("UNET0006"); break;
+                default:
+                    var size = Pick(12, 20);
+                    unet.Add("KernelSize = " + (padding == "Valid" ? 9 : 11));
+                    unet.Add("InputSize = new[] { " + string.Join(", ", Enumerable.Repeat(size, dimensions)) + " }");
+                    // 'Valid' 9x9 convolutions shrink 12 or 20 to nothing; with 'Same' padding the size may line up.
+                    expected = padding == "Valid" ? Expect("UNET1001", "UNET0012") : expected;
+                    break;
             }
         }
 
@@ -129,6 +163,6 @@ public class RandomDeclarationTests
         }
 
         text.Append(form).Append("\n{\n}\n");
-        return text.ToString();
+        return (text.ToString(), expected);
     }
 }

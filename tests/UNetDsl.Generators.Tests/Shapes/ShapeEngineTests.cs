@@ -76,6 +76,14 @@ public class ShapeEngineTests
         Assert.Equal((556, 572), rule.Nearest(570));
         Assert.Equal((572, 572), rule.Nearest(572));
         Assert.Equal((null, 188), rule.Nearest(100));
+        Assert.Equal((null, 188), rule.Nearest(0));
+        Assert.Equal((null, 188), rule.Nearest(int.MinValue));
+
+        // The largest valid int is 188 + 16 k <= int.MaxValue; above it there is nothing, never a wrapped-around size.
+        Assert.Equal(2147483644, rule.MaxInput);
+        Assert.Equal((2147483644, null), rule.Nearest(int.MaxValue));
+        Assert.Equal((2147483628, 2147483644), rule.Nearest(2147483640));
+        Assert.Equal("2147483644", rule.DescribeNearest(int.MaxValue));
         Assert.Equal("188 + 16k", rule.Describe());
 
         // The rule agrees with a direct check of every size in a range.
@@ -225,8 +233,8 @@ public class ShapeEngineTests
     }
 
     /// <summary>
-    /// The valid-size search skips most sizes with a quick necessary check and shares the rule between axes built
-    /// alike; neither may change a rule. The oracle traces every size, as the search did before both.
+    /// The valid-size rule is worked out arithmetically and shared between axes built alike; neither may change a
+    /// rule. The oracle traces every size up to a limit, as a search would.
     /// </summary>
     [Fact]
     public void Valid_size_search_finds_what_a_trace_of_every_size_finds()
@@ -271,7 +279,7 @@ public class ShapeEngineTests
     {
         var step = ShapeEngine.PoolFactor(network, axis);
         var only = new[] { axis };
-        for (var size = 1; size <= ShapeEngine.SearchLimit; size++)
+        for (var size = 1; size <= 16384; size++)
         {
             var trace = ShapeEngine.Propagate(network, new[] { size }, collectLayers: false, only);
             if (trace.Problems.Count > 0 || trace.Output is null)

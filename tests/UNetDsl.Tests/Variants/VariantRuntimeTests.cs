@@ -187,6 +187,28 @@ public class VariantRuntimeTests
     }
 
     [Fact]
+    public void Conditional_guard_names_the_dtype_of_timestep_and_context()
+    {
+        using var scope = NewDisposeScope();
+        using var model = new TinyDenoiser();
+        var x = randn(2, 1, 16, 16);
+        var timestep = tensor(new long[] { 1, 2 });
+
+        // A float64 context used to reach Linear and fail there with a native error.
+        var context = Assert.Throws<ArgumentException>(() => model.call(x, timestep, randn(2, 5, 8, dtype: ScalarType.Float64)));
+        Assert.Equal("context", context.ParamName);
+        Assert.StartsWith("UNET2004: TinyDenoiser has Float32 parameters and expects a Float32 context; got Float64. Convert with context.to(Float32).", context.Message, StringComparison.Ordinal);
+
+        var flags = Assert.Throws<ArgumentException>(() => model.call(x, tensor(new[] { true, false }), randn(2, 5, 8)));
+        Assert.Equal("timestep", flags.ParamName);
+        Assert.StartsWith("UNET2004: TinyDenoiser expects timesteps of an integer or floating type (such as Int64 or Float32); got Bool.", flags.Message, StringComparison.Ordinal);
+
+        // Integer and floating timesteps of any width are converted by the embedding.
+        Assert.Equal(new long[] { 2, 1, 16, 16 }, model.call(x, tensor(new[] { 1, 2 }), randn(2, 5, 8)).shape);
+        Assert.Equal(new long[] { 2, 1, 16, 16 }, model.call(x, tensor(new[] { 1.5, 2.0 }), randn(2, 5, 8)).shape);
+    }
+
+    [Fact]
     public void Group_norms_start_as_the_identity()
     {
         // TorchSharp 0.107 leaves GroupNorm's affine parameters uninitialised; UNetDsl sets them (weight 1, bias 0).
