@@ -18,9 +18,10 @@ namespace UNetDsl.Package.Tests;
 /// on net10.0 and, self-contained, on net8.0; a project without libtorch is warned; a wrong declaration fails the
 /// build with its UNET ID; the package's README links nowhere relative.
 /// </summary>
-public sealed class PackageConsumerTests : IClassFixture<PackedFeed>
+[Collection(PackageCollection.Name)]
+public sealed class PackageConsumerTests
 {
-    private static readonly Regex s_markdownLink = new("\\]\\((?<target>[^)\\s]+)\\)");
+    internal static readonly Regex s_markdownLink = new("\\]\\((?<target>[^)\\s]+)\\)");
 
     private readonly PackedFeed _feed;
     private readonly ITestOutputHelper _output;
@@ -29,7 +30,7 @@ public sealed class PackageConsumerTests : IClassFixture<PackedFeed>
     {
         _feed = feed;
         _output = output;
-        _output.WriteLine($"pack: {_feed.PackTime.TotalSeconds:F0} s (once for the class)");
+        _output.WriteLine($"pack: {_feed.PackTime.TotalSeconds:F0} s (once for all the package tests)");
         Assert.True(_feed.Pack.ExitCode == 0, _feed.Pack.Output);
         Assert.True(File.Exists(_feed.Package), "no " + _feed.Package);
     }
@@ -62,27 +63,7 @@ public sealed class PackageConsumerTests : IClassFixture<PackedFeed>
         var repository = (string)Nuspec(archive).Descendants().Single(e => e.Name.LocalName == "repository").Attribute("url")!;
         Assert.StartsWith("https://", repository, StringComparison.Ordinal);
 
-        var links = s_markdownLink.Matches(packed).Select(m => m.Groups["target"].Value).ToList();
-        Assert.NotEmpty(links);
-        var relative = links.Where(l => !l.StartsWith("https://", StringComparison.Ordinal)).ToList();
-        Assert.True(relative.Count == 0, "relative links in the package README: " + string.Join(", ", relative));
-        Assert.DoesNotMatch("(href|src)=\"(?!https://)", packed);
-
-        // Each link into the repository names a file or folder that is there, and each anchor a heading of its page.
-        var prefix = new Regex("^" + Regex.Escape(repository.TrimEnd('/')) + "/(blob|tree|raw)/main/(?<path>[^#]*)(#(?<anchor>.*))?$");
-        foreach (var link in links.Where(l => l.StartsWith(repository, StringComparison.Ordinal)))
-        {
-            var match = prefix.Match(link);
-            Assert.True(match.Success, "not a link into the repository's main branch: " + link);
-            var path = Path.Combine(PackedFeed.RepositoryRoot, match.Groups["path"].Value);
-            Assert.True(File.Exists(path) || Directory.Exists(path), "the package README links to a missing " + match.Groups["path"].Value);
-            if (match.Groups["anchor"].Success)
-            {
-                var headings = Regex.Matches(File.ReadAllText(path), "^#+ (?<title>.+)$", RegexOptions.Multiline)
-                    .Select(h => Regex.Replace(h.Groups["title"].Value.Trim().ToLowerInvariant(), "[^a-z0-9 _-]", "").Replace(' ', '-'));
-                Assert.Contains(match.Groups["anchor"].Value, headings);
-            }
-        }
+        AssertLinksAbsoluteAndPointingAtWhatExists(packed, repository);
 
         // Apart from the links, it is the repository's README.
         var source = File.ReadAllText(Path.Combine(PackedFeed.RepositoryRoot, "README.md"));
@@ -92,23 +73,23 @@ public sealed class PackageConsumerTests : IClassFixture<PackedFeed>
     [Fact]
     public void The_getting_started_steps_run_a_forward_pass_and_a_training_step()
     {
-        var page = GettingStartedPage.Load();
+        var page = DocsPage.GettingStarted();
 
         // The libtorch the page adds is the one the repository builds and tests with.
         var pinned = XDocument.Load(Path.Combine(PackedFeed.RepositoryRoot, "Directory.Packages.props")).Descendants()
             .Single(e => e.Name.LocalName == "PackageVersion" && (string?)e.Attribute("Include") == "libtorch-cpu-linux-x64").Attribute("Version")!.Value;
-        Assert.Contains("dotnet add package libtorch-cpu-linux-x64 --version " + pinned, page.Commands(GettingStartedPage.CreateSection));
+        Assert.Contains("dotnet add package libtorch-cpu-linux-x64 --version " + pinned, page.Commands(DocsPage.GettingStartedSections.Create));
 
-        var project = Follow(page.Commands(GettingStartedPage.CreateSection), _feed.NewFolder("net10"));
+        var project = Follow(page.Commands(DocsPage.GettingStartedSections.Create), _feed.NewFolder("net10"));
 
         // The project file is the one the page shows, the version of the package under test aside.
         var projectFile = Directory.GetFiles(project, "*.csproj").Single();
         Assert.Equal(
-            Normalize(page.Block(GettingStartedPage.CreateSection, "xml")).Replace("Include=\"UNetDsl\" Version=\"0.1.0\"", $"Include=\"UNetDsl\" Version=\"{_feed.Version}\"", StringComparison.Ordinal),
+            Normalize(page.Block(DocsPage.GettingStartedSections.Create, "xml")).Replace("Include=\"UNetDsl\" Version=\"0.1.0\"", $"Include=\"UNetDsl\" Version=\"{_feed.Version}\"", StringComparison.Ordinal),
             Normalize(File.ReadAllText(projectFile)));
 
-        File.WriteAllText(Path.Combine(project, "Program.cs"), page.Block(GettingStartedPage.ProgramSection, "csharp"));
-        var run = Follow(page.Commands(GettingStartedPage.RunSection), project, out var output);
+        File.WriteAllText(Path.Combine(project, "Program.cs"), page.Block(DocsPage.GettingStartedSections.Program, "csharp"));
+        var run = Follow(page.Commands(DocsPage.GettingStartedSections.Run), project, out var output);
         Assert.Equal(project, run);
         Assert.DoesNotContain("UNET3001", output, StringComparison.Ordinal);
         AssertOutputAsShown(page, output);
@@ -117,19 +98,19 @@ public sealed class PackageConsumerTests : IClassFixture<PackedFeed>
     [Fact]
     public void The_getting_started_program_runs_on_net8_self_contained()
     {
-        var page = GettingStartedPage.Load();
-        var project = Follow(page.Commands(GettingStartedPage.CreateSection), _feed.NewFolder("net8"));
+        var page = DocsPage.GettingStarted();
+        var project = Follow(page.Commands(DocsPage.GettingStartedSections.Create), _feed.NewFolder("net8"));
         var projectFile = Directory.GetFiles(project, "*.csproj").Single();
 
         // The page's one change of the project file: the target framework.
-        var framework = page.Block(GettingStartedPage.Net8Section, "xml").Trim();
+        var framework = page.Block(DocsPage.GettingStartedSections.Net8, "xml").Trim();
         Assert.Equal("<TargetFramework>net8.0</TargetFramework>", framework);
         var text = File.ReadAllText(projectFile);
         Assert.Contains("<TargetFramework>net10.0</TargetFramework>", text, StringComparison.Ordinal);
         File.WriteAllText(projectFile, text.Replace("<TargetFramework>net10.0</TargetFramework>", framework, StringComparison.Ordinal));
 
-        File.WriteAllText(Path.Combine(project, "Program.cs"), page.Block(GettingStartedPage.ProgramSection, "csharp"));
-        Follow(page.Commands(GettingStartedPage.Net8Section), project, out var output);
+        File.WriteAllText(Path.Combine(project, "Program.cs"), page.Block(DocsPage.GettingStartedSections.Program, "csharp"));
+        Follow(page.Commands(DocsPage.GettingStartedSections.Net8), project, out var output);
         AssertOutputAsShown(page, output);
 
         // It ran the package's net8.0 library on a .NET 8 runtime that came with it.
@@ -191,6 +172,36 @@ public sealed class PackageConsumerTests : IClassFixture<PackedFeed>
     }
 
     /// <summary>
+    /// Every link of a package README is absolute (a package page resolves nothing relative), and each one into the
+    /// repository names a file or folder that is there, and each anchor a heading of its page.
+    /// </summary>
+    internal static void AssertLinksAbsoluteAndPointingAtWhatExists(string packed, string repository)
+    {
+        var links = s_markdownLink.Matches(packed).Select(m => m.Groups["target"].Value).ToList();
+        Assert.NotEmpty(links);
+        var relative = links.Where(l => !l.StartsWith("https://", StringComparison.Ordinal)).ToList();
+        Assert.True(relative.Count == 0, "relative links in the package README: " + string.Join(", ", relative));
+        Assert.DoesNotMatch("(href|src)=\"(?!https://)", packed);
+
+        // Each link into the repository names a file or folder that is there, and each anchor a heading of its page.
+        var prefix = new Regex("^" + Regex.Escape(repository.TrimEnd('/')) + "/(blob|tree|raw)/main/(?<path>[^#]*)(#(?<anchor>.*))?$");
+        foreach (var link in links.Where(l => l.StartsWith(repository, StringComparison.Ordinal)))
+        {
+            var match = prefix.Match(link);
+            Assert.True(match.Success, "not a link into the repository's main branch: " + link);
+            var path = Path.Combine(PackedFeed.RepositoryRoot, match.Groups["path"].Value);
+            Assert.True(File.Exists(path) || Directory.Exists(path), "the package README links to a missing " + match.Groups["path"].Value);
+            if (match.Groups["anchor"].Success)
+            {
+                var headings = Regex.Matches(File.ReadAllText(path), "^#+ (?<title>.+)$", RegexOptions.Multiline)
+                    .Select(h => Regex.Replace(h.Groups["title"].Value.Trim().ToLowerInvariant(), "[^a-z0-9 _-]", "").Replace(' ', '-'));
+                Assert.Contains(match.Groups["anchor"].Value, headings);
+            }
+        }
+
+    }
+
+    /// <summary>
     /// Runs a page's commands from <paramref name="directory"/>: <c>cd</c> moves, every other line is a dotnet
     /// command. One change: <c>dotnet add package UNetDsl</c> names the version under test, a prerelease that a plain
     /// add would pass over. Returns the folder the commands end in.
@@ -232,9 +243,9 @@ public sealed class PackageConsumerTests : IClassFixture<PackedFeed>
     }
 
     /// <summary>The program prints the lines the page shows: the same shape, a finite loss near the page's, weights that moved.</summary>
-    private static void AssertOutputAsShown(GettingStartedPage page, string output)
+    private static void AssertOutputAsShown(DocsPage page, string output)
     {
-        var shown = page.Block(GettingStartedPage.RunSection, "text").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var shown = page.Block(DocsPage.GettingStartedSections.Run, "text").Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var lines = output.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
 
         Assert.Contains(shown.Single(l => l.StartsWith("scores: ", StringComparison.Ordinal)), lines);

@@ -4,13 +4,14 @@ using System.Globalization;
 using System.IO;
 using System.Runtime.CompilerServices;
 using System.Text;
+using Xunit;
 
 namespace UNetDsl.Package.Tests;
 
 /// <summary>
-/// The package, packed once for all the tests of a class into a local folder feed, with a nuget.config above the
-/// consumers' folders that puts the feed before the ordinary source. Disposing it removes the folder and the copy of
-/// the package that restores put into the global packages folder.
+/// The packages UNetDsl and UNetDsl.CommandLine, packed once for all the package tests into a local folder feed, with
+/// a nuget.config above the consumers' folders that puts the feed before the ordinary source. Disposing it removes
+/// the folder and the copies of the packages that restores put into the global packages folder.
 /// </summary>
 public sealed class PackedFeed : IDisposable
 {
@@ -25,8 +26,16 @@ public sealed class PackedFeed : IDisposable
 
         var watch = Stopwatch.StartNew();
         Pack = Dotnet.Run(RepositoryRoot, $"pack src/UNetDsl/UNetDsl.csproj -c Release -o \"{Feed}\" -p:Version={Version}");
+        if (Pack.ExitCode == 0)
+        {
+            // Same version: the command line's dependency on UNetDsl names the package just packed.
+            var commandLine = Dotnet.Run(RepositoryRoot, $"pack src/UNetDsl.CommandLine/UNetDsl.CommandLine.csproj -c Release -o \"{Feed}\" -p:Version={Version}");
+            Pack = (commandLine.ExitCode, Pack.Output + commandLine.Output);
+        }
+
         PackTime = watch.Elapsed;
         Package = Path.Combine(Feed, $"UNetDsl.{Version}.nupkg");
+        CommandLinePackage = Path.Combine(Feed, $"UNetDsl.CommandLine.{Version}.nupkg");
 
         File.WriteAllText(Path.Combine(Root, "nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
@@ -49,7 +58,11 @@ public sealed class PackedFeed : IDisposable
 
     public string Version { get; }
 
+    /// <summary>UNetDsl's package.</summary>
     public string Package { get; }
+
+    /// <summary>UNetDsl.CommandLine's package.</summary>
+    public string CommandLinePackage { get; }
 
     public (int ExitCode, string Output) Pack { get; }
 
@@ -73,10 +86,13 @@ public sealed class PackedFeed : IDisposable
             Directory.Delete(Root, recursive: true);
             var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
                 ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-            var cached = Path.Combine(packages, "unetdsl", Version);
-            if (Directory.Exists(cached))
+            foreach (var id in new[] { "unetdsl", "unetdsl.commandline" })
             {
-                Directory.Delete(cached, recursive: true);
+                var cached = Path.Combine(packages, id, Version);
+                if (Directory.Exists(cached))
+                {
+                    Directory.Delete(cached, recursive: true);
+                }
             }
         }
         catch (IOException)
@@ -84,6 +100,13 @@ public sealed class PackedFeed : IDisposable
             // Leftovers in the temp folder are harmless; the tests' verdicts stand.
         }
     }
+}
+
+/// <summary>The package tests share one <see cref="PackedFeed"/> and run one after another (each builds and runs projects).</summary>
+[CollectionDefinition(Name)]
+public sealed class PackageCollection : ICollectionFixture<PackedFeed>
+{
+    public const string Name = "package";
 }
 
 /// <summary>Runs the dotnet command line and hands back its exit code and its output and error streams together.</summary>
