@@ -7,7 +7,7 @@ namespace UNetDsl.Training.Augmentation;
 /// The paper's elastic deformation: random displacement vectors on a coarse 3x3 grid (standard deviation 10 px),
 /// interpolated smoothly to every pixel by bicubic interpolation, applied with one sampling grid to the image
 /// (bilinear), the labels (nearest, so they stay labels) and the weight map (bilinear); plus random flips and
-/// 90-degree rotations. Runs on tensors (grid sampling), not pixel loops.
+/// 90-degree rotations. Runs on tensors (grid sampling), not pixel loops. Volumes: <see cref="ElasticDeformation3D"/>.
 /// </summary>
 public sealed class ElasticDeformation
 {
@@ -63,27 +63,7 @@ public sealed class ElasticDeformation
             throw new ArgumentException($"image [{string.Join(", ", image.shape)}], labels [{string.Join(", ", labels.shape)}] and displacement [{string.Join(", ", displacement.shape)}] must share height and width.");
         }
 
-        using var scope = NewDisposeScope();
-
-        // grid_sample wants the sampling positions in [-1, 1] (align_corners: -1 and 1 are the centres of the edge pixels).
-        var ys = arange(height, dtype: ScalarType.Float32).view(-1, 1).expand(height, width);
-        var xs = arange(width, dtype: ScalarType.Float32).view(1, -1).expand(height, width);
-        var sampleX = xs.add(displacement.select(2, 0)).mul(2.0 / Math.Max(1, width - 1)).sub(1);
-        var sampleY = ys.add(displacement.select(2, 1)).mul(2.0 / Math.Max(1, height - 1)).sub(1);
-        var grid = stack(new[] { sampleX, sampleY }, 2).unsqueeze(0);
-
-        var deformedImage = nn.functional.grid_sample(image.unsqueeze(0).to_type(ScalarType.Float32), grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Reflection, align_corners: true).squeeze(0);
-        var deformedLabels = nn.functional.grid_sample(labels.unsqueeze(0).unsqueeze(0).to_type(ScalarType.Float32), grid, GridSampleMode.Nearest, GridSamplePaddingMode.Reflection, align_corners: true)
-            .squeeze(0).squeeze(0).round().to_type(labels.dtype);
-        Tensor? deformedWeights = null;
-        if (weights is not null)
-        {
-            deformedWeights = nn.functional.grid_sample(weights.unsqueeze(0).unsqueeze(0).to_type(ScalarType.Float32), grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Reflection, align_corners: true).squeeze(0).squeeze(0);
-            scope.MoveToOuter(deformedWeights);
-        }
-
-        scope.MoveToOuter(deformedImage, deformedLabels);
-        return (deformedImage, deformedLabels, deformedWeights);
+        return DisplacementSampler.Sample(image, labels, weights, displacement);
     }
 
     /// <summary>A random deformation (and flip and rotation) of one training sample.</summary>
