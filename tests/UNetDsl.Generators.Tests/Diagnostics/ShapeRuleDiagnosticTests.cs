@@ -8,19 +8,18 @@ namespace UNetDsl.Generators.Tests.Diagnostics;
 public class ShapeRuleDiagnosticTests
 {
     [Fact]
-    public void Skip_from_a_coarser_level_that_fits_only_small_inputs_is_UNET1005_on_the_UNet_attribute()
+    public void Skip_from_a_coarser_level_that_would_fit_only_small_inputs_is_UNET1004_on_SkipFrom()
     {
         // Per 4 pixels more input, level 1's up-sampled map grows by 4 and the skip from level 2's encoder by 2: with
-        // 'Valid' padding the skip is large enough to be cropped to the map only for inputs 44 to 60. (A search that
-        // found 44, 48 and 52 valid took this for the rule 44 + 4k and accepted 64, which fails at run time.)
+        // 'Valid' padding the skip could be cropped to the map only for inputs 44 to 60 (a search that found 44, 48 and
+        // 52 valid once took this for the rule 44 + 4k and accepted 64, which fails at run time). A skip from another
+        // resolution is refused outright now, so the declaration fails on the argument that causes it.
         var outcome = GeneratorHarness.Run(Declarations.With("1, 2, Padding = ConvPadding.Valid", "[Level(1, SkipFrom = 2)]\n[Level(1)]", "[Bottleneck(1)]"));
 
         var diagnostic = Assert.Single(outcome.GeneratorDiagnostics);
-        Assert.Equal("UNET1005", diagnostic.Id);
-        Assert.StartsWith("UNet(", GeneratorHarness.LocatedText(diagnostic));
-        Assert.Equal(
-            "No input size works for 'the network': level 1's skip from level 2 grows more slowly with the input than the decoder map on axis H, so only the sizes 44 to 60 (every 4) line up and larger ones cannot be cropped to it; a U-Net needs valid sizes that repeat",
-            diagnostic.GetMessage(CultureInfo.InvariantCulture));
+        Assert.Equal("UNET1004", diagnostic.Id);
+        Assert.Equal("SkipFrom = 2", GeneratorHarness.LocatedText(diagnostic));
+        Assert.Contains("level 2 is at 1/2x1/2 of full resolution and level 1 at full resolution", diagnostic.GetMessage(CultureInfo.InvariantCulture), System.StringComparison.Ordinal);
         Assert.Empty(outcome.HintNames);
     }
 }
