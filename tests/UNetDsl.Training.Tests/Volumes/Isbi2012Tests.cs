@@ -12,7 +12,11 @@ namespace UNetDsl.Training.Tests.Volumes;
 /// </summary>
 public sealed class Isbi2012Tests : IDisposable
 {
-    private const string Data = "/work/shared/data/isbi2012-em";
+    // shared/ lies beside the repository (in a clone for CI too): ../shared/data/isbi2012-em from the repository root.
+    private static readonly string Data = Path.GetFullPath(Path.Combine(RepositoryRoot(), "..", "shared", "data", "isbi2012-em"));
+
+    private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string path = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", "..", ".."));
 
     private readonly ScratchFolder _folder = new();
 
