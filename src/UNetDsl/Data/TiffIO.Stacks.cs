@@ -65,8 +65,12 @@ internal static partial class TiffIO
         var row = new byte[width * (bits / 8)];
         for (var p = 0; p < depth; p++)
         {
-            tiff.SetField(TiffTag.SUBFILETYPE, FileType.PAGE);
-            tiff.SetField(TiffTag.PAGENUMBER, p, depth);
+            if (depth > 1)
+            {
+                tiff.SetField(TiffTag.SUBFILETYPE, FileType.PAGE);
+                tiff.SetField(TiffTag.PAGENUMBER, p, depth);
+            }
+
             tiff.SetField(TiffTag.IMAGEWIDTH, width);
             tiff.SetField(TiffTag.IMAGELENGTH, height);
             tiff.SetField(TiffTag.SAMPLESPERPIXEL, 1);

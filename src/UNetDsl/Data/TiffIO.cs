@@ -80,37 +80,7 @@ internal static partial class TiffIO
         }
     }
 
-    public static void Write(string path, ushort[] values, int width, int height, int bits)
-    {
-        using (var tiff = Tiff.Open(path, "w") ?? throw new IOException($"Cannot write '{path}'."))
-        {
-            tiff.SetField(TiffTag.IMAGEWIDTH, width);
-            tiff.SetField(TiffTag.IMAGELENGTH, height);
-            tiff.SetField(TiffTag.SAMPLESPERPIXEL, 1);
-            tiff.SetField(TiffTag.BITSPERSAMPLE, bits);
-            tiff.SetField(TiffTag.ROWSPERSTRIP, height);
-            tiff.SetField(TiffTag.PHOTOMETRIC, Photometric.MINISBLACK);
-            tiff.SetField(TiffTag.PLANARCONFIG, PlanarConfig.CONTIG);
-            tiff.SetField(TiffTag.COMPRESSION, Compression.NONE);
-            var row = new byte[width * (bits / 8)];
-            for (var y = 0; y < height; y++)
-            {
-                for (var x = 0; x < width; x++)
-                {
-                    var value = values[(y * width) + x];
-                    if (bits == 16)
-                    {
-                        row[2 * x] = (byte)(value & 0xFF);
-                        row[(2 * x) + 1] = (byte)(value >> 8);
-                    }
-                    else
-                    {
-                        row[x] = (byte)value;
-                    }
-                }
-
-                tiff.WriteScanline(row, y);
-            }
-        }
-    }
+    // One page is a stack of one: the writer of stacks writes it without page tags.
+    public static void Write(string path, ushort[] values, int width, int height, int bits) =>
+        WriteStack(path, values, 1, height, width, bits);
 }

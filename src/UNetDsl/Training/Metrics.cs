@@ -115,12 +115,7 @@ public static class Metrics
     /// </remarks>
     public static RandScore Rand(int[] predictedSegments, int[] trueSegments)
     {
-        ArgumentNullException.ThrowIfNull(predictedSegments);
-        ArgumentNullException.ThrowIfNull(trueSegments);
-        if (predictedSegments.Length != trueSegments.Length)
-        {
-            throw new ArgumentException($"The prediction has {predictedSegments.Length} pixels, the truth {trueSegments.Length}.", nameof(predictedSegments));
-        }
+        CheckSegments(predictedSegments, trueSegments);
 
         var joint = new Dictionary<(int True, int Predicted), long>();
         var trueSizes = new Dictionary<int, long>();
@@ -195,12 +190,7 @@ public static class Metrics
     /// </remarks>
     public static double AdaptedRandError(int[] predictedSegments, int[] trueSegments)
     {
-        ArgumentNullException.ThrowIfNull(predictedSegments);
-        ArgumentNullException.ThrowIfNull(trueSegments);
-        if (predictedSegments.Length != trueSegments.Length)
-        {
-            throw new ArgumentException($"The prediction has {predictedSegments.Length} pixels, the truth {trueSegments.Length}.", nameof(predictedSegments));
-        }
+        CheckSegments(predictedSegments, trueSegments);
 
         var joint = new Dictionary<(int True, int Predicted), long>();
         var trueSizes = new Dictionary<int, long>();
@@ -237,6 +227,16 @@ public static class Metrics
         var samePredicted = Pairs(predictedSizes.Values);
         var denominator = (0.5 * samePredicted) + (0.5 * sameTrue);
         return n == 0 || denominator == 0 ? 0 : 1 - (together / denominator);
+    }
+
+    private static void CheckSegments(int[] predictedSegments, int[] trueSegments)
+    {
+        ArgumentNullException.ThrowIfNull(predictedSegments);
+        ArgumentNullException.ThrowIfNull(trueSegments);
+        if (predictedSegments.Length != trueSegments.Length)
+        {
+            throw new ArgumentException($"The prediction has {predictedSegments.Length} pixels, the truth {trueSegments.Length}.", nameof(predictedSegments));
+        }
     }
 
     /// <summary>Labels the 4-connected components of a mask 1, 2, ... in raster order of their first pixel (0 = background).</summary>
