@@ -51,9 +51,10 @@ public static class SyntheticCells
         for (var c = 0; c < cells; c++)
         {
             kind[c] = classes == 3 && kinds.Next(2) == 1 ? 2 : 1;
-            if (kind[c] == 2)
+            if (classes == 3)
             {
-                brightness[c] = 0.42 + (0.08 * kinds.NextDouble());
+                // Two kinds a person tells apart at a glance: bright and smooth, or dark and striped.
+                brightness[c] = kind[c] == 2 ? 0.40 + (0.06 * kinds.NextDouble()) : 0.66 + (0.18 * kinds.NextDouble());
             }
         }
 
@@ -96,9 +97,9 @@ public static class SyntheticCells
                 }
 
                 var texture = kind[nearest] == 2
-                    ? 0.09 * Math.Sin(((x + y) * 0.9) + nearest)
+                    ? 0.07 * Math.Sin(((x + y) * 0.9) + nearest)
                     : 0.05 * Math.Sin((x * 0.31) + (nearest * 1.7)) * Math.Cos((y * 0.27) - nearest);
-                pixels[index] = (float)(onMembrane ? 0.12 : empty[nearest] ? (classes == 3 ? 0.28 : 0.35) : brightness[nearest] + texture);
+                pixels[index] = (float)(onMembrane ? 0.12 : empty[nearest] ? (classes == 3 ? 0.22 : 0.35) : brightness[nearest] + texture);
             }
         }
 
