@@ -38,9 +38,18 @@ internal static class ApplyCommands
     public static int Predict(NetworkCatalog catalog, string checkpoint, string inputPath, string folder, bool overwrite)
     {
         using var network = Load(catalog, checkpoint);
+        if (((IUNetModule)network).Geometry.Dimensions == 3)
+        {
+            return PredictVolumes(network, inputPath, folder, overwrite);
+        }
+
         var geometry = Segmenter.CheckSegmentsGrayImages(network);
         var files = Directory.Exists(inputPath) ? FolderDataset.ImageFiles(inputPath) : File.Exists(inputPath) ? new List<string> { inputPath }
             : throw new UsageException($"'{inputPath}' is neither an image nor a folder.");
+        if (files.FirstOrDefault(IsVolumeFile) is { } volume)
+        {
+            throw new UsageException($"'{volume}' is a volume, but {geometry.Name} is a 2D network: give it 2D images, or a checkpoint of a 3D network.");
+        }
         if (files.Count == 0)
         {
             throw new UsageException($"'{inputPath}' holds no .png or .tif images.");
@@ -90,6 +99,79 @@ internal static class ApplyCommands
         if (failures.Count > 0)
         {
             UNetCommandLine.Error($"{failures.Count} of {files.Count} image(s) could not be segmented: {string.Join(", ", failures.Select(Path.GetFileName))}.");
+            return UNetCommandLine.BadInput;
+        }
+
+        return 0;
+    }
+
+    private static readonly string[] s_volumeExtensions = { ".nii", ".nii.gz", ".tif", ".tiff" };
+
+    private static bool IsVolumeFile(string path) =>
+        path.EndsWith(".nii", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".nii.gz", StringComparison.OrdinalIgnoreCase);
+
+    private static string VolumeName(string path)
+    {
+        var name = Path.GetFileName(path);
+        var extension = s_volumeExtensions.FirstOrDefault(e => name.EndsWith(e, StringComparison.OrdinalIgnoreCase));
+        return extension is null ? Path.GetFileNameWithoutExtension(name) : name[..^extension.Length];
+    }
+
+    // A 3D network: NIfTI volumes and TIFF stacks in; a label volume (.nii.gz) and a picture of three orthogonal
+    // centre slices out for each.
+    private static int PredictVolumes(nn.Module<Tensor, Tensor> network, string inputPath, string folder, bool overwrite)
+    {
+        var geometry = VolumeSegmenter.CheckSegmentsGrayVolumes(network);
+        var files = Directory.Exists(inputPath)
+            ? Directory.EnumerateFiles(inputPath).Where(f => s_volumeExtensions.Any(e => f.EndsWith(e, StringComparison.OrdinalIgnoreCase))).OrderBy(f => f, StringComparer.Ordinal).ToList()
+            : File.Exists(inputPath) ? new List<string> { inputPath } : throw new UsageException($"'{inputPath}' is neither a volume nor a folder.");
+        if (files.Count == 0)
+        {
+            throw new UsageException($"'{inputPath}' holds no .nii, .nii.gz or .tif volumes.");
+        }
+
+        if (File.Exists(folder))
+        {
+            throw new UsageException($"--out '{folder}' is a file; give a folder for the label volumes and pictures.");
+        }
+
+        var names = files.ToDictionary(f => f, f => files.Count(g => VolumeName(g) == VolumeName(f)) > 1 ? Path.GetFileName(f) : VolumeName(f));
+        var existing = names.Values.SelectMany(n => new[] { n + "-prediction.nii.gz", n + "-slices.png" }).Select(n => Path.Combine(folder, n)).FirstOrDefault(File.Exists);
+        if (existing is not null && !overwrite)
+        {
+            throw new UsageException($"'{existing}' exists; pass --overwrite to replace the outputs in '{folder}', or choose another --out.");
+        }
+
+        Directory.CreateDirectory(folder);
+        var failures = new List<string>();
+        foreach (var file in files)
+        {
+            try
+            {
+                var volume = VolumeIO.ReadImage(file);
+                var classes = VolumeSegmenter.Classes(network, volume, (done, all) =>
+                {
+                    if (done == all || done % 16 == 0)
+                    {
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {Path.GetFileName(file)}: tile {done}/{all}"));
+                    }
+                });
+                VolumeIO.WriteLabels(Path.Combine(folder, names[file] + "-prediction.nii.gz"), classes);
+                VolumePictures.OrthogonalSlices(Path.Combine(folder, names[file] + "-slices.png"), volume, classes, geometry.OutputChannels);
+                var foreground = classes.Labels.Count(c => c > 0) * 100.0 / classes.Labels.Length;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{file}: {volume.Depth}x{volume.Height}x{volume.Width}, {foreground:0.0}% foreground -> {names[file]}-prediction.nii.gz, {names[file]}-slices.png"));
+            }
+            catch (Exception exception) when (exception is InvalidDataException or IOException or ArgumentException)
+            {
+                UNetCommandLine.Error(exception.Message);
+                failures.Add(file);
+            }
+        }
+
+        AnsiConsole.MarkupLine($"Label volumes and pictures of {files.Count - failures.Count} of {files.Count} volume(s): [bold]{Markup.Escape(Path.GetFullPath(folder))}[/]");
+        if (failures.Count > 0)
+        {
+            UNetCommandLine.Error($"{failures.Count} of {files.Count} volume(s) could not be segmented: {string.Join(", ", failures.Select(Path.GetFileName))}.");
             return UNetCommandLine.BadInput;
         }
 
