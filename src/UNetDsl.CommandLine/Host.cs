@@ -63,7 +63,7 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
         var epochs = UNetCommandLine.Ranges.AtLeast(new Option<int?>("--epochs") { Description = "Epochs of --steps-per-epoch steps (another way to fix the total)." }, 1);
         var stepsPerEpoch = UNetCommandLine.Ranges.AtLeast(new Option<int>("--steps-per-epoch") { Description = "Optimiser steps per epoch (a validation and a checkpoint after each).", DefaultValueFactory = _ => 50 }, 1);
         var batch = UNetCommandLine.Ranges.AtLeast(new Option<int>("--batch") { Description = "Tiles per step.", DefaultValueFactory = _ => 4 }, 1);
-        var rate = UNetCommandLine.Ranges.PositiveFinite(new Option<double?>("--lr") { Description = "Learning rate (default 1e-3)." });
+        var rate = UNetCommandLine.Ranges.PositiveFinite(new Option<double?>("--lr") { Description = "Learning rate (default 1e-3)." }, float.MaxValue);
         var optimizer = UNetCommandLine.Ranges.OneOf(new Option<string>("--optimizer") { Description = "adam, or sgd (momentum 0.99, the paper's).", DefaultValueFactory = _ => "adam" }, "adam", "sgd");
         var validation = UNetCommandLine.Ranges.AtLeast(new Option<int>("--validation") { Description = "Images held out for validation (the last ones by name).", DefaultValueFactory = _ => 6 }, 0);
         var seed = new Option<int>("--seed") { Description = "Seed of data, initialisation, tiles, augmentation and dropout.", DefaultValueFactory = _ => 1 };

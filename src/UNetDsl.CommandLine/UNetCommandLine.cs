@@ -203,7 +203,7 @@ public static class UNetCommandLine
             {
                 if (Value<double?>(result) is { } value && !(value > 0 && value <= maximum))
                 {
-                    result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} is {value}; it must be a finite number above 0{(maximum < double.MaxValue ? $" and at most {maximum:G}" : string.Empty)}."));
+                    result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} is {value}; it must be a finite number above 0{(maximum < double.MaxValue ? $" and at most {maximum:G8}" : string.Empty)}."));
                 }
             });
             return option;

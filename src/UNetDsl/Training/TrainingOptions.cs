@@ -122,9 +122,10 @@ public sealed record TrainingOptions
             throw Bad(nameof(BatchSize), BatchSize, "at least 1");
         }
 
-        if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
+        // The optimisers compute in float32: a rate beyond its range is no rate at all.
+        if (!(LearningRate > 0 && LearningRate <= float.MaxValue))
         {
-            throw Bad(nameof(LearningRate), LearningRate, "a finite number above 0");
+            throw Bad(nameof(LearningRate), LearningRate, "a finite number above 0 and at most 3.4E+38 (float32)");
         }
 
         if (!(DiceWeight >= 0) || double.IsInfinity(DiceWeight))
