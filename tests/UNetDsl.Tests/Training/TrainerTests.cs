@@ -37,6 +37,14 @@ public partial class Tiny3DNet
 {
 }
 
+/// <summary>Two input channels: grayscale images do not fit it.</summary>
+[UNet(2, 2)]
+[Level(4)]
+[Bottleneck(8)]
+public partial class TwoChannelNet
+{
+}
+
 /// <summary>The library trainer on small networks and small synthetic images: what it promises, checked step by step.</summary>
 public sealed class TrainerTests : IDisposable
 {
@@ -262,6 +270,11 @@ public sealed class TrainerTests : IDisposable
         // Labels of three classes for a network of two.
         var exception = Assert.Throws<ArgumentException>(() => UNetTrainer.Train(network, SmallData(classes: 3), Options(null)));
         Assert.Contains("hold class 2, but TrainerNet has 2 classes", exception.Message, StringComparison.Ordinal);
+
+        using var twoChannels = new TwoChannelNet();
+        var channels = Assert.Throws<ArgumentException>(() => UNetTrainer.Train(twoChannels, SmallData(), Options(null)));
+        Assert.Contains("TwoChannelNet takes 2 input channels, but the images are grayscale (1 channel)", channels.Message, StringComparison.Ordinal);
+        Assert.Contains("TwoChannelNet takes 2 input channels", Assert.Throws<ArgumentException>(() => UNetEvaluator.Evaluate(twoChannels, SmallData().Validation)).Message, StringComparison.Ordinal);
 
         using var volume = new Tiny3DNet();
         Assert.Contains("is a 3D network", Assert.Throws<ArgumentException>(() => UNetTrainer.Train(volume, SmallData(), Options(null))).Message, StringComparison.Ordinal);
