@@ -50,43 +50,48 @@ internal static class ApplyCommands
         {
             throw new UsageException($"'{volume}' is a volume, but {geometry.Name} is a 2D network: give it 2D images, or a checkpoint of a 3D network.");
         }
+
         if (files.Count == 0)
         {
             throw new UsageException($"'{inputPath}' holds no .png or .tif images.");
         }
 
+        return SegmentEach(files, OutputNames(files, Path.GetFileNameWithoutExtension), folder, overwrite, new[] { "-prediction.png", "-overlay.png" }, "image", "Masks and overlays", (file, name) =>
+        {
+            var image = ImageIO.ReadGray(file);
+            var started = DateTime.UtcNow;
+            var classes = Segmenter.Classes(network, image, (done, all) =>
+            {
+                // Large images: a line every few seconds, so long work shows it is moving.
+                if (all > 16 && (done == all || (DateTime.UtcNow - started).TotalSeconds > 5))
+                {
+                    started = DateTime.UtcNow;
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {Path.GetFileName(file)}: tile {done}/{all}"));
+                }
+            });
+            SegmentationPictures.Prediction(folder, name, image, classes, geometry.OutputChannels);
+            var foreground = classes.Count(c => c > 0) * 100.0 / classes.Length;
+            return string.Create(CultureInfo.InvariantCulture, $"{file}: {image.Width}x{image.Height}, {foreground:0.0}% foreground -> {name}-prediction.png, {name}-overlay.png");
+        });
+    }
+
+    // The loop both kinds of input share: outputs checked before any work, each file segmented on its own, a failure
+    // reported on its own line without stopping the others, and the count of failures at the end (exit code 2).
+    private static int SegmentEach(IReadOnlyList<string> files, Dictionary<string, string> names, string folder, bool overwrite, string[] suffixes, string kind, string outputs, Func<string, string, string> segment)
+    {
         if (File.Exists(folder))
         {
-            throw new UsageException($"--out '{folder}' is a file; give a folder for the masks and overlays.");
+            throw new UsageException($"--out '{folder}' is a file; give a folder for the {outputs.ToLowerInvariant()}.");
         }
 
-        var names = OutputNames(files);
-        var existing = names.Values.SelectMany(n => new[] { n + "-prediction.png", n + "-overlay.png" }).Select(n => Path.Combine(folder, n)).FirstOrDefault(File.Exists);
-        if (existing is not null && !overwrite)
-        {
-            throw new UsageException($"'{existing}' exists; pass --overwrite to replace the outputs in '{folder}', or choose another --out.");
-        }
-
+        RefuseToReplace(names.Values.SelectMany(n => suffixes.Select(suffix => Path.Combine(folder, n + suffix))), overwrite, $"the outputs in '{folder}', or choose another --out");
         Directory.CreateDirectory(folder);
         var failures = new List<string>();
         foreach (var file in files)
         {
             try
             {
-                var image = ImageIO.ReadGray(file);
-                var started = DateTime.UtcNow;
-                var classes = Segmenter.Classes(network, image, (done, all) =>
-                {
-                    // Large images: a line every few seconds, so long work shows it is moving.
-                    if (all > 16 && (done == all || (DateTime.UtcNow - started).TotalSeconds > 5))
-                    {
-                        started = DateTime.UtcNow;
-                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {Path.GetFileName(file)}: tile {done}/{all}"));
-                    }
-                });
-                SegmentationPictures.Prediction(folder, names[file], image, classes, geometry.OutputChannels);
-                var foreground = classes.Count(c => c > 0) * 100.0 / classes.Length;
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{file}: {image.Width}x{image.Height}, {foreground:0.0}% foreground -> {names[file]}-prediction.png, {names[file]}-overlay.png"));
+                Console.WriteLine(segment(file, names[file]));
             }
             catch (Exception exception) when (exception is InvalidDataException or IOException or ArgumentException)
             {
@@ -95,14 +100,27 @@ internal static class ApplyCommands
             }
         }
 
-        AnsiConsole.MarkupLine($"Masks and overlays of {files.Count - failures.Count} of {files.Count} image(s): [bold]{Markup.Escape(Path.GetFullPath(folder))}[/]");
+        AnsiConsole.MarkupLine($"{outputs} of {files.Count - failures.Count} of {files.Count} {kind}(s): [bold]{Markup.Escape(Path.GetFullPath(folder))}[/]");
         if (failures.Count > 0)
         {
-            UNetCommandLine.Error($"{failures.Count} of {files.Count} image(s) could not be segmented: {string.Join(", ", failures.Select(Path.GetFileName))}.");
+            UNetCommandLine.Error($"{failures.Count} of {files.Count} {kind}(s) could not be segmented: {string.Join(", ", failures.Select(Path.GetFileName))}.");
             return UNetCommandLine.BadInput;
         }
 
         return 0;
+    }
+
+    /// <summary>Throws unless none of <paramref name="paths"/> exists or replacing them was asked.</summary>
+    /// <param name="paths">The files a command is about to write.</param>
+    /// <param name="overwrite">--overwrite was given.</param>
+    /// <param name="alternative">What replacing means and the other way out, ending the message.</param>
+    internal static void RefuseToReplace(IEnumerable<string> paths, bool overwrite, string alternative)
+    {
+        var existing = overwrite ? null : paths.FirstOrDefault(File.Exists);
+        if (existing is not null)
+        {
+            throw new UsageException($"'{existing}' exists; pass --overwrite to replace {alternative}.");
+        }
     }
 
     private static readonly string[] s_volumeExtensions = { ".nii", ".nii.gz", ".tif", ".tiff" };
@@ -130,52 +148,21 @@ internal static class ApplyCommands
             throw new UsageException($"'{inputPath}' holds no .nii, .nii.gz or .tif volumes.");
         }
 
-        if (File.Exists(folder))
+        return SegmentEach(files, OutputNames(files, VolumeName), folder, overwrite, new[] { "-prediction.nii.gz", "-slices.png" }, "volume", "Label volumes and pictures", (file, name) =>
         {
-            throw new UsageException($"--out '{folder}' is a file; give a folder for the label volumes and pictures.");
-        }
-
-        var names = files.ToDictionary(f => f, f => files.Count(g => VolumeName(g) == VolumeName(f)) > 1 ? Path.GetFileName(f) : VolumeName(f));
-        var existing = names.Values.SelectMany(n => new[] { n + "-prediction.nii.gz", n + "-slices.png" }).Select(n => Path.Combine(folder, n)).FirstOrDefault(File.Exists);
-        if (existing is not null && !overwrite)
-        {
-            throw new UsageException($"'{existing}' exists; pass --overwrite to replace the outputs in '{folder}', or choose another --out.");
-        }
-
-        Directory.CreateDirectory(folder);
-        var failures = new List<string>();
-        foreach (var file in files)
-        {
-            try
+            var volume = VolumeIO.ReadImage(file);
+            var classes = VolumeSegmenter.Classes(network, volume, (done, all) =>
             {
-                var volume = VolumeIO.ReadImage(file);
-                var classes = VolumeSegmenter.Classes(network, volume, (done, all) =>
+                if (done == all || done % 16 == 0)
                 {
-                    if (done == all || done % 16 == 0)
-                    {
-                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {Path.GetFileName(file)}: tile {done}/{all}"));
-                    }
-                });
-                VolumeIO.WriteLabels(Path.Combine(folder, names[file] + "-prediction.nii.gz"), classes);
-                VolumePictures.OrthogonalSlices(Path.Combine(folder, names[file] + "-slices.png"), volume, classes, geometry.OutputChannels);
-                var foreground = classes.Labels.Count(c => c > 0) * 100.0 / classes.Labels.Length;
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{file}: {volume.Depth}x{volume.Height}x{volume.Width}, {foreground:0.0}% foreground -> {names[file]}-prediction.nii.gz, {names[file]}-slices.png"));
-            }
-            catch (Exception exception) when (exception is InvalidDataException or IOException or ArgumentException)
-            {
-                UNetCommandLine.Error(exception.Message);
-                failures.Add(file);
-            }
-        }
-
-        AnsiConsole.MarkupLine($"Label volumes and pictures of {files.Count - failures.Count} of {files.Count} volume(s): [bold]{Markup.Escape(Path.GetFullPath(folder))}[/]");
-        if (failures.Count > 0)
-        {
-            UNetCommandLine.Error($"{failures.Count} of {files.Count} volume(s) could not be segmented: {string.Join(", ", failures.Select(Path.GetFileName))}.");
-            return UNetCommandLine.BadInput;
-        }
-
-        return 0;
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {Path.GetFileName(file)}: tile {done}/{all}"));
+                }
+            });
+            VolumeIO.WriteLabels(Path.Combine(folder, name + "-prediction.nii.gz"), classes);
+            VolumePictures.OrthogonalSlices(Path.Combine(folder, name + "-slices.png"), volume, classes, geometry.OutputChannels);
+            var foreground = classes.Labels.Count(c => c > 0) * 100.0 / classes.Labels.Length;
+            return string.Create(CultureInfo.InvariantCulture, $"{file}: {volume.Depth}x{volume.Height}x{volume.Width}, {foreground:0.0}% foreground -> {name}-prediction.nii.gz, {name}-slices.png");
+        });
     }
 
     public static int Evaluate(NetworkCatalog catalog, string checkpoint, string dataFolder, string? pictures, int? unlabelled, bool overwrite)
@@ -190,11 +177,10 @@ internal static class ApplyCommands
                 throw new UsageException($"--pictures '{pictures}' is a file; give a folder.");
             }
 
-            var existing = samples.SelectMany(s => new[] { "-input.png", "-prediction.png", "-overlay.png" }.Select(suffix => Path.Combine(pictures, s.Name + suffix))).FirstOrDefault(File.Exists);
-            if (existing is not null && !overwrite)
-            {
-                throw new UsageException($"'{existing}' exists; pass --overwrite to replace the pictures in '{pictures}', or choose another --pictures.");
-            }
+            RefuseToReplace(
+                samples.SelectMany(s => new[] { "-input.png", "-prediction.png", "-overlay.png" }.Select(suffix => Path.Combine(pictures, s.Name + suffix))),
+                overwrite,
+                $"the pictures in '{pictures}', or choose another --pictures");
         }
 
         var report = UNetEvaluator.Evaluate(network, samples, pictures, (done, all) => Console.WriteLine($"  evaluated {done}/{all}"));
@@ -202,10 +188,13 @@ internal static class ApplyCommands
         return 0;
     }
 
-    /// <summary>Each input's output name: its file name without extension, or with it where two inputs share one (a.png, a.tif).</summary>
-    public static Dictionary<string, string> OutputNames(IReadOnlyList<string> files)
+    /// <summary>
+    /// Each input's output name: its <paramref name="stem"/>, or its whole file name where two inputs share a stem
+    /// (a.png and a.tif), so that no output overwrites another.
+    /// </summary>
+    public static Dictionary<string, string> OutputNames(IReadOnlyList<string> files, Func<string, string> stem)
     {
-        var shared = files.GroupBy(f => Path.GetFileNameWithoutExtension(f), StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).SelectMany(g => g).ToHashSet();
-        return files.ToDictionary(f => f, f => shared.Contains(f) ? Path.GetFileName(f) : Path.GetFileNameWithoutExtension(f));
+        var shared = files.GroupBy(stem, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).SelectMany(g => g).ToHashSet();
+        return files.ToDictionary(f => f, f => shared.Contains(f) ? Path.GetFileName(f) : stem(f));
     }
 }

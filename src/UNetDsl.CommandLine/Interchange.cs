@@ -56,11 +56,7 @@ internal static class Interchange
             throw new UsageException($"--out '{folder}' is a file; give a folder.");
         }
 
-        var existing = planned.FirstOrDefault(File.Exists);
-        if (existing is not null && !overwrite)
-        {
-            throw new UsageException($"'{existing}' exists; pass --overwrite to replace it, or choose another --out.");
-        }
+        ApplyCommands.RefuseToReplace(planned, overwrite, "it, or choose another --out");
 
         using var network = entry.Create();
         if (checkpoint is not null)
@@ -105,10 +101,7 @@ internal static class Interchange
     /// <param name="overwrite">Replace the checkpoint if it exists.</param>
     public static int Import(NetworkCatalog catalog, string architecture, string weights, string checkpoint, bool overwrite)
     {
-        if (File.Exists(checkpoint) && !overwrite)
-        {
-            throw new UsageException($"'{checkpoint}' exists; pass --overwrite to replace it, or choose another --out.");
-        }
+        ApplyCommands.RefuseToReplace(new[] { checkpoint }, overwrite, "it, or choose another --out");
 
         if (!File.Exists(weights))
         {
