@@ -74,16 +74,7 @@ public static class Losses
             throw new ArgumentOutOfRangeException(nameof(smoothing), smoothing, "The Dice smoothing must be finite and 0 or more.");
         }
 
-        using var scope = NewDisposeScope();
-        var classes = logits.shape[1];
-        var probabilities = nn.functional.softmax(logits, 1);
-        var oneHot = nn.functional.one_hot(target, classes).movedim(new long[] { -1 }, new long[] { 1 }).to_type(probabilities.dtype);
-        var dimensions = Enumerable.Range(0, (int)logits.dim()).Where(d => d != 1).Select(d => (long)d).ToArray();
-        var intersection = probabilities.mul(oneHot).sum(dimensions);
-        var total = probabilities.sum(dimensions).add(oneHot.sum(dimensions));
-        var dice = intersection.mul(2).add(smoothing).div(total.add(smoothing));
-        var foreground = dice.narrow(0, 1, classes - 1);
-        return scope.MoveToOuter(foreground.mean().neg().add(1));
+        return DiceOver(logits, target, null, smoothing);
     }
 
     /// <summary>The weighted cross-entropy (<see cref="WeightedCrossEntropy"/>) plus the soft Dice loss (<see cref="Dice"/>).</summary>
@@ -121,25 +112,33 @@ public static class Losses
         var loss = WeightedCrossEntropy(logits, known, weight);
         if (diceWeight != 0)
         {
-            loss = loss.add(MaskedDice(logits, known, mask, smoothing).mul(diceWeight));
+            // WeightedCrossEntropy above has checked logits and target.
+            loss = loss.add(DiceOver(logits, known, mask, smoothing).mul(diceWeight));
         }
 
         return scope.MoveToOuter(loss);
     }
 
-    // Dice over the labelled pixels only: probabilities and one-hot target are both multiplied by the mask.
-    private static Tensor MaskedDice(Tensor logits, Tensor target, Tensor mask, double smoothing)
+    // Soft Dice over the foreground classes; with a mask, over the pixels it marks only: probabilities and one-hot target
+    // are both multiplied by it, so the pixels outside add nothing to the sums and get no gradient.
+    private static Tensor DiceOver(Tensor logits, Tensor target, Tensor? mask, double smoothing)
     {
-        Check(logits, target, null);
         using var scope = NewDisposeScope();
         var classes = logits.shape[1];
-        var probabilities = nn.functional.softmax(logits, 1).mul(mask.unsqueeze(1));
-        var oneHot = nn.functional.one_hot(target, classes).movedim(new long[] { -1 }, new long[] { 1 }).to_type(probabilities.dtype).mul(mask.unsqueeze(1));
+        var probabilities = nn.functional.softmax(logits, 1);
+        var oneHot = nn.functional.one_hot(target, classes).movedim(new long[] { -1 }, new long[] { 1 }).to_type(probabilities.dtype);
+        if (mask is not null)
+        {
+            probabilities = probabilities.mul(mask.unsqueeze(1));
+            oneHot = oneHot.mul(mask.unsqueeze(1));
+        }
+
         var dimensions = Enumerable.Range(0, (int)logits.dim()).Where(d => d != 1).Select(d => (long)d).ToArray();
         var intersection = probabilities.mul(oneHot).sum(dimensions);
         var total = probabilities.sum(dimensions).add(oneHot.sum(dimensions));
         var dice = intersection.mul(2).add(smoothing).div(total.add(smoothing));
-        return scope.MoveToOuter(dice.narrow(0, 1, classes - 1).mean().neg().add(1));
+        var foreground = dice.narrow(0, 1, classes - 1);
+        return scope.MoveToOuter(foreground.mean().neg().add(1));
     }
 
     private static Tensor PixelCrossEntropyUnchecked(Tensor logits, Tensor target)
