@@ -129,14 +129,25 @@ public static class FolderDataset
     /// <param name="classes">Row-major class indices.</param>
     /// <param name="width">Image width.</param>
     /// <param name="height">Image height.</param>
-    public static int[] InstancesOfClasses(int[] classes, int width, int height)
+    public static int[] InstancesOfClasses(int[] classes, int width, int height) =>
+        InstancesOfClasses(classes, 1, height, width);
+
+    /// <summary>
+    /// Instance labels of a class volume: the 6-connected components of each class but 0, numbered 1.. across classes
+    /// (<see cref="Training.Losses.Unlabelled"/> voxels belong to none).
+    /// </summary>
+    /// <param name="classes">Class indices in (z, y, x) row-major order.</param>
+    /// <param name="depth">Slices.</param>
+    /// <param name="height">Rows per slice.</param>
+    /// <param name="width">Columns per row.</param>
+    public static int[] InstancesOfClasses(int[] classes, int depth, int height, int width)
     {
         ArgumentNullException.ThrowIfNull(classes);
         var instances = new int[classes.Length];
         var next = 0;
         foreach (var c in classes.Where(c => c > 0).Distinct().OrderBy(c => c).ToList())
         {
-            var components = UNetDsl.Training.Metrics.ConnectedComponents(classes.Select(v => v == c).ToArray(), width, height, out var count);
+            var components = UNetDsl.Training.Metrics.ConnectedComponents(classes.Select(v => v == c).ToArray(), depth, height, width, out var count);
             for (var i = 0; i < components.Length; i++)
             {
                 if (components[i] > 0)

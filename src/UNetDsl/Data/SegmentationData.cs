@@ -57,18 +57,7 @@ public sealed record SegmentationData(IReadOnlyList<SegmentationSample> Training
     /// <exception cref="ArgumentOutOfRangeException">No sample would be left to train on.</exception>
     public static SegmentationData Split(IReadOnlyList<SegmentationSample> samples, int validation, string source)
     {
-        ArgumentNullException.ThrowIfNull(samples);
-        if (validation < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(validation), validation, "Images held out cannot be fewer than 0.");
-        }
-
-        if (samples.Count <= validation)
-        {
-            throw new ArgumentOutOfRangeException(nameof(validation), validation,
-                $"{samples.Count} labelled image(s) in {source} cannot be split into training and {validation} held out for validation; hold out at most {Math.Max(0, samples.Count - 1)} or add images.");
-        }
-
-        return new SegmentationData(samples.Take(samples.Count - validation).ToList(), samples.Skip(samples.Count - validation).ToList(), source);
+        var (training, held) = HeldOut.Split(samples, validation, source, "image");
+        return new SegmentationData(training, held, source);
     }
 }

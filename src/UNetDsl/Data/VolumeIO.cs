@@ -39,6 +39,42 @@ public static class VolumeIO
         return new GrayVolume(Array.ConvertAll(values, v => v / scale), depth, height, width, spacing ?? VolumeShape.Unit());
     }
 
+    /// <summary>
+    /// Reads an image volume as networks take it, the one rule of training, evaluation and prediction alike: a TIFF
+    /// stack as <see cref="ReadImage"/> gives it (8/16-bit values scaled to [0, 1]), a NIfTI volume mapped from its own
+    /// minimum and maximum to [0, 1] (<see cref="GrayVolume.ScaledToUnitRange"/>), since its units (Hounsfield, counts)
+    /// say nothing of their range.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="spacing">As for <see cref="ReadImage"/>.</param>
+    /// <exception cref="InvalidDataException">As for <see cref="ReadImage"/>.</exception>
+    public static GrayVolume ReadNetworkInput(string path, double[]? spacing = null)
+    {
+        var volume = ReadImage(path, spacing);
+        return FormatOf(path, reading: true) == Format.Nifti ? volume.ScaledToUnitRange() : volume;
+    }
+
+    /// <summary>True when the name is one of a volume (.nii, .nii.gz, .tif, .tiff).</summary>
+    /// <param name="path">A file name or path.</param>
+    public static bool IsVolumeName(string path) => VolumeName(path) is not null;
+
+    /// <summary>The name of a volume file without its extension (.nii.gz counts as one), or null when it is not named as a volume.</summary>
+    /// <param name="path">A file name or path.</param>
+    public static string? VolumeName(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var name = Path.GetFileName(path);
+        foreach (var extension in new[] { ".nii.gz", ".nii", ".tiff", ".tif" })
+        {
+            if (name.EndsWith(extension, StringComparison.OrdinalIgnoreCase) && name.Length > extension.Length)
+            {
+                return name[..^extension.Length];
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Reads a label volume (.nii, .nii.gz, .tif, .tiff) as integers.</summary>
     /// <param name="path">The file.</param>
     /// <param name="spacing">As for <see cref="ReadImage"/>.</param>

@@ -27,7 +27,7 @@ public readonly record struct RandScore(double Split, double Merge)
 /// Segmentation metrics on binary masks (true = foreground, row-major), including the ISBI 2012 challenge's
 /// foreground-restricted Rand score, with helpers that turn byte, int and tensor masks and network scores into masks.
 /// </summary>
-public static class Metrics
+public static partial class Metrics
 {
     /// <summary>The fraction of pixels whose class differs: 1 - pixel accuracy.</summary>
     /// <param name="prediction">Predicted mask.</param>

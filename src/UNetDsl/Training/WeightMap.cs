@@ -78,7 +78,7 @@ public static class WeightMap
     /// every instance, exactly as <see cref="Compute"/> does for two classes.
     /// </summary>
     /// <param name="classes">Row-major class indices 0..<paramref name="classCount"/>-1.</param>
-    /// <param name="instances">Row-major instance labels (0 outside every object), e.g. from <see cref="Data.FolderDataset.InstancesOfClasses"/>.</param>
+    /// <param name="instances">Row-major instance labels (0 outside every object), e.g. from <see cref="Data.FolderDataset.InstancesOfClasses(int[], int, int)"/>.</param>
     /// <param name="classCount">The network's classes.</param>
     /// <param name="width">Image width.</param>
     /// <param name="height">Image height.</param>
