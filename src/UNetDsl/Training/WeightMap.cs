@@ -47,9 +47,9 @@ public static class WeightMap
     /// <para>
     /// Cut-off: only pixels with d1 + d2 &lt;= c, c = sigma * sqrt(2 ln(w0 / tolerance)) (28.4 px for the paper's
     /// w0 = 10, sigma = 5 and the default tolerance), get the term, so only distances up to c matter and each cell's
-    /// exact distance transform (<see cref="DistanceTransform.NearestTwoInstances"/>) runs over its bounding box
-    /// grown by ceil(c) pixels. The result is identical to computing every cell's transform over the whole image with
-    /// the same cut-off; the cut-off itself changes no weight by more than the tolerance.
+    /// exact distance transform (<see cref="DistanceTransform.NearestTwoInstances(int[], int, int, double)"/>) runs
+    /// over its bounding box grown by ceil(c) pixels. The result is identical to computing every cell's transform over
+    /// the whole image with the same cut-off; the cut-off itself changes no weight by more than the tolerance.
     /// </para>
     /// </remarks>
     public static float[] Compute(int[] instances, int width, int height, float w0 = DefaultW0, float sigma = DefaultSigma, double tolerance = DefaultTolerance)
