@@ -1,14 +1,16 @@
 using System;
 using System.Collections.Generic;
+using System.Numerics;
 
 namespace UNetDsl.Training;
 
 /// <summary>
 /// The exact Euclidean distance transform of Felzenszwalb and Huttenlocher ("Distance Transforms of Sampled
 /// Functions", 2012): squared distances to the nearest feature pixel in linear time, one 1-D lower-envelope pass per
-/// column and then one per row. Images are row-major arrays, index = y * width + x.
+/// column and then one per row. Images are row-major arrays, index = y * width + x. Volumes, with voxels of any
+/// spacing, are in DistanceTransform.Volumes.cs; an image is handled as a volume of one slice with square pixels.
 /// </summary>
-public static class DistanceTransform
+public static partial class DistanceTransform
 {
     /// <summary>
     /// The value that stands for "no feature pixel": on input, any value at or above it marks a pixel that is not a
@@ -64,8 +66,7 @@ public static class DistanceTransform
     {
         ArgumentNullException.ThrowIfNull(grid);
         CheckSize(grid.Length, width, height, nameof(grid));
-        var scratch = new Scratch(Math.Max(width, height));
-        Transform(grid, width, height, scratch);
+        Transform(grid, new Extent(1, height, width), AxisSteps.Unit, new Scratch(Math.Max(width, height)));
     }
 
     /// <summary>The double-precision form of <see cref="Transform(float[], int, int)"/>, for sampled functions that need it.</summary>
@@ -76,37 +77,7 @@ public static class DistanceTransform
     {
         ArgumentNullException.ThrowIfNull(grid);
         CheckSize(grid.Length, width, height, nameof(grid));
-        var scratch = new Scratch(Math.Max(width, height));
-        var f = scratch.F;
-        var d = scratch.D;
-        for (var x = 0; x < width; x++)
-        {
-            for (var y = 0; y < height; y++)
-            {
-                f[y] = grid[(y * width) + x];
-            }
-
-            Transform1D(height, scratch);
-            for (var y = 0; y < height; y++)
-            {
-                grid[(y * width) + x] = d[y];
-            }
-        }
-
-        for (var y = 0; y < height; y++)
-        {
-            var row = y * width;
-            for (var x = 0; x < width; x++)
-            {
-                f[x] = grid[row + x];
-            }
-
-            Transform1D(width, scratch);
-            for (var x = 0; x < width; x++)
-            {
-                grid[row + x] = d[x];
-            }
-        }
+        Transform(grid, new Extent(1, height, width), AxisSteps.Unit, new Scratch(Math.Max(width, height)));
     }
 
     /// <summary>
@@ -132,51 +103,55 @@ public static class DistanceTransform
     {
         ArgumentNullException.ThrowIfNull(labels);
         CheckSize(labels.Length, width, height, nameof(labels));
-        if (double.IsNaN(maxDistance) || maxDistance < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(maxDistance), maxDistance, "The largest distance of interest must be 0 or more.");
-        }
+        CheckMaxDistance(maxDistance);
+        return NearestTwoInWindows(labels, new Extent(1, height, width), AxisSteps.Unit, maxDistance);
+    }
 
-        var boxes = BoundingBoxes(labels, width, height);
+    // The windowed search behind both NearestTwoInstances: each instance's transform over its bounding box grown by
+    // the reach of maxDistance along every axis, the two smallest kept per voxel.
+    private static (float[] First, float[] Second) NearestTwoInWindows(int[] labels, Extent extent, AxisSteps steps, double maxDistance)
+    {
+        var boxes = BoundingBoxes(labels, extent);
 
-        // Squared distances while collecting, so that only the two survivors per pixel need a square root.
+        // Squared distances while collecting, so that only the two survivors per voxel need a square root.
         var first = new float[labels.Length];
         var second = new float[labels.Length];
         Array.Fill(first, Infinity);
         Array.Fill(second, Infinity);
         var limit = double.IsPositiveInfinity(maxDistance) ? Infinity : (float)Math.Min(maxDistance * maxDistance, Infinity);
-        var reach = (int)Math.Min(Math.Ceiling(maxDistance), Math.Max(width, height));
-        var scratch = new Scratch(Math.Max(width, height));
+        var (reachZ, reachY, reachX) = (Reach(maxDistance, steps.Z, extent.Depth), Reach(maxDistance, steps.Y, extent.Height), Reach(maxDistance, steps.X, extent.Width));
+        var scratch = new Scratch(extent.Longest);
         var grid = Array.Empty<float>();
         foreach (var (label, box) in boxes)
         {
-            var x0 = Math.Max(0, box.X0 - reach);
-            var y0 = Math.Max(0, box.Y0 - reach);
-            var x1 = Math.Min(width - 1, box.X1 + reach);
-            var y1 = Math.Min(height - 1, box.Y1 + reach);
-            var w = x1 - x0 + 1;
-            var h = y1 - y0 + 1;
-            if (grid.Length < w * h)
+            var (z0, y0, x0) = (Math.Max(0, box.Z0 - reachZ), Math.Max(0, box.Y0 - reachY), Math.Max(0, box.X0 - reachX));
+            var window = new Extent(
+                Math.Min(extent.Depth - 1, box.Z1 + reachZ) - z0 + 1,
+                Math.Min(extent.Height - 1, box.Y1 + reachY) - y0 + 1,
+                Math.Min(extent.Width - 1, box.X1 + reachX) - x0 + 1);
+            if (grid.Length < window.Count)
             {
-                grid = new float[w * h];
+                grid = new float[window.Count];
             }
 
-            for (var y = 0; y < h; y++)
+            // Row by row: row r of the window is row r % height of its slice r / height.
+            var rows = window.Depth * window.Height;
+            for (var row = 0; row < rows; row++)
             {
-                var source = ((y + y0) * width) + x0;
-                var target = y * w;
-                for (var x = 0; x < w; x++)
+                var source = extent.Index(z0 + (row / window.Height), y0 + (row % window.Height), x0);
+                var target = row * window.Width;
+                for (var x = 0; x < window.Width; x++)
                 {
                     grid[target + x] = labels[source + x] == label ? 0 : Infinity;
                 }
             }
 
-            Transform(grid, w, h, scratch);
-            for (var y = 0; y < h; y++)
+            Transform(grid, window, steps, scratch);
+            for (var row = 0; row < rows; row++)
             {
-                var source = y * w;
-                var target = ((y + y0) * width) + x0;
-                for (var x = 0; x < w; x++)
+                var source = row * window.Width;
+                var target = extent.Index(z0 + (row / window.Height), y0 + (row % window.Height), x0);
+                for (var x = 0; x < window.Width; x++)
                 {
                     var index = target + x;
                     var squared = grid[source + x];
@@ -207,87 +182,114 @@ public static class DistanceTransform
         return (first, second);
     }
 
+    // How far a window reaches beyond a box along one axis: a voxel within maxDistance of the box is at most
+    // maxDistance / step steps away along every axis (and no axis needs more than its own length).
+    private static int Reach(double maxDistance, double step, int length) => (int)Math.Min(Math.Ceiling(maxDistance / step), length);
+
+    private static void CheckMaxDistance(double maxDistance)
+    {
+        if (double.IsNaN(maxDistance) || maxDistance < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxDistance), maxDistance, "The largest distance of interest must be 0 or more.");
+        }
+    }
+
     /// <summary>The inclusive bounding box of every positive label, in order of first appearance.</summary>
-    internal static List<(int Label, (int X0, int Y0, int X1, int Y1) Box)> BoundingBoxes(int[] labels, int width, int height)
+    private static List<(int Label, Box Box)> BoundingBoxes(int[] labels, Extent extent)
     {
         var slots = new Dictionary<int, int>();
-        var boxes = new List<(int Label, (int X0, int Y0, int X1, int Y1) Box)>();
+        var boxes = new List<(int Label, Box Box)>();
         var previous = 0;
         var slot = -1;
-        for (var y = 0; y < height; y++)
+        var index = 0;
+        for (var z = 0; z < extent.Depth; z++)
         {
-            for (var x = 0; x < width; x++)
+            for (var y = 0; y < extent.Height; y++)
             {
-                var label = labels[(y * width) + x];
-                if (label < 0)
+                for (var x = 0; x < extent.Width; x++)
                 {
-                    throw new ArgumentException($"Instance labels must be 0 (background) or positive; pixel ({x}, {y}) is {label}.", nameof(labels));
-                }
-
-                if (label == 0)
-                {
-                    continue;
-                }
-
-                // Runs of one label are the common case; the dictionary is consulted once per run.
-                if (label != previous)
-                {
-                    if (!slots.TryGetValue(label, out slot))
+                    var label = labels[index++];
+                    if (label < 0)
                     {
-                        slot = boxes.Count;
-                        slots[label] = slot;
-                        boxes.Add((label, (x, y, x, y)));
+                        var where = extent.Depth == 1 ? $"pixel ({x}, {y})" : $"voxel ({x}, {y}, {z})";
+                        throw new ArgumentException($"Instance labels must be 0 (background) or positive; {where} is {label}.", nameof(labels));
                     }
 
-                    previous = label;
-                }
+                    if (label == 0)
+                    {
+                        continue;
+                    }
 
-                var (l, b) = boxes[slot];
-                boxes[slot] = (l, (Math.Min(b.X0, x), Math.Min(b.Y0, y), Math.Max(b.X1, x), Math.Max(b.Y1, y)));
+                    // Runs of one label are the common case; the dictionary is consulted once per run.
+                    if (label != previous)
+                    {
+                        if (!slots.TryGetValue(label, out slot))
+                        {
+                            slot = boxes.Count;
+                            slots[label] = slot;
+                            boxes.Add((label, new Box(z, y, x, z, y, x)));
+                        }
+
+                        previous = label;
+                    }
+
+                    var (l, b) = boxes[slot];
+                    boxes[slot] = (l, new Box(Math.Min(b.Z0, z), Math.Min(b.Y0, y), Math.Min(b.X0, x), Math.Max(b.Z1, z), Math.Max(b.Y1, y), Math.Max(b.X1, x)));
+                }
             }
         }
 
         return boxes;
     }
 
-    private static void Transform(float[] grid, int width, int height, Scratch scratch)
+    // The separable transform: one 1-D pass per axis, each with its parabolas scaled by that axis's squared step. An
+    // image (one slice) skips the z pass, which would copy every sample unchanged, and keeps the paper's order of
+    // columns, then rows.
+    private static void Transform<T>(T[] grid, Extent extent, AxisSteps steps, Scratch scratch)
+        where T : struct, IBinaryFloatingPointIeee754<T>
+    {
+        if (extent.Depth > 1)
+        {
+            PassAlongAxis(grid, 1, extent.Depth, extent.Height * extent.Width, steps.Z * steps.Z, scratch);
+        }
+
+        PassAlongAxis(grid, extent.Depth, extent.Height, extent.Width, steps.Y * steps.Y, scratch);
+        PassAlongAxis(grid, extent.Depth * extent.Height, extent.Width, 1, steps.X * steps.X, scratch);
+    }
+
+    // Transform1D along every line of one axis. The grid is taken as `blocks` consecutive blocks of length x stride
+    // samples; each block holds `stride` lines of `length` samples, `stride` apart (x: stride 1; y: one block per
+    // slice, stride width; z: one block, stride height x width).
+    private static void PassAlongAxis<T>(T[] grid, int blocks, int length, int stride, double stepSquared, Scratch scratch)
+        where T : struct, IBinaryFloatingPointIeee754<T>
     {
         var f = scratch.F;
         var d = scratch.D;
-        for (var x = 0; x < width; x++)
+        for (var block = 0; block < blocks; block++)
         {
-            for (var y = 0; y < height; y++)
+            var blockStart = block * length * stride;
+            for (var start = blockStart; start < blockStart + stride; start++)
             {
-                f[y] = grid[(y * width) + x];
-            }
+                for (var q = 0; q < length; q++)
+                {
+                    f[q] = double.CreateTruncating(grid[start + (q * stride)]);
+                }
 
-            Transform1D(height, scratch);
-            for (var y = 0; y < height; y++)
-            {
-                grid[(y * width) + x] = (float)d[y];
-            }
-        }
-
-        for (var y = 0; y < height; y++)
-        {
-            var row = y * width;
-            for (var x = 0; x < width; x++)
-            {
-                f[x] = grid[row + x];
-            }
-
-            Transform1D(width, scratch);
-            for (var x = 0; x < width; x++)
-            {
-                grid[row + x] = (float)d[x];
+                Transform1D(length, stepSquared, scratch);
+                for (var q = 0; q < length; q++)
+                {
+                    grid[start + (q * stride)] = T.CreateTruncating(d[q]);
+                }
             }
         }
     }
 
-    // The lower envelope of the parabolas (q - p)^2 + f(p), sampled at every q. Samples at or above Infinity carry no
-    // parabola: leaving them out (rather than letting 1e20 + p^2 round away p^2) keeps the intersections exact.
-    private static void Transform1D(int n, Scratch scratch)
+    // The lower envelope of the parabolas a (q - p)^2 + f(p), a the squared step, sampled at every q. Samples at or
+    // above Infinity carry no parabola: leaving them out (rather than letting 1e20 + p^2 round away p^2) keeps the
+    // intersections exact. With a = 1 (square pixels) every product by a is exact, so it adds no rounding.
+    private static void Transform1D(int n, double stepSquared, Scratch scratch)
     {
+        var a = stepSquared;
         var f = scratch.F;
         var d = scratch.D;
         var v = scratch.V;
@@ -314,7 +316,7 @@ public static class DistanceTransform
             while (true)
             {
                 var p = v[k];
-                s = ((f[q] + ((double)q * q)) - (f[p] + ((double)p * p))) / (2.0 * (q - p));
+                s = ((f[q] + (a * ((double)q * q))) - (f[p] + (a * ((double)p * p)))) / (2.0 * a * (q - p));
                 if (s > z[k])
                 {
                     break;
@@ -344,7 +346,7 @@ public static class DistanceTransform
             }
 
             var p = v[k];
-            d[q] = ((double)(q - p) * (q - p)) + f[p];
+            d[q] = (a * ((double)(q - p) * (q - p))) + f[p];
         }
     }
 
@@ -361,7 +363,26 @@ public static class DistanceTransform
         }
     }
 
-    // Buffers of one 1-D pass, reused across rows, columns and instances.
+    // The size of a row-major volume, index = (z * Height + y) * Width + x; an image is a volume of one slice.
+    private readonly record struct Extent(int Depth, int Height, int Width)
+    {
+        public int Count => Depth * Height * Width;
+
+        public int Longest => Math.Max(Depth, Math.Max(Height, Width));
+
+        public int Index(int z, int y, int x) => (((z * Height) + y) * Width) + x;
+    }
+
+    // The length of one step along z, y and x, in units of the shortest of them.
+    private readonly record struct AxisSteps(double Z, double Y, double X)
+    {
+        public static AxisSteps Unit => new(1, 1, 1);
+    }
+
+    // An inclusive bounding box.
+    private readonly record struct Box(int Z0, int Y0, int X0, int Z1, int Y1, int X1);
+
+    // Buffers of one 1-D pass, reused across lines of every axis and across instances.
     private sealed class Scratch
     {
         public Scratch(int length)

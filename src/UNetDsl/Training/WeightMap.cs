@@ -7,10 +7,14 @@ namespace UNetDsl.Training;
 /// <summary>
 /// The weight map of the U-Net paper (equation 2): w(x) = w_c(x) + w0 * exp(-(d1(x) + d2(x))^2 / (2 sigma^2)), with
 /// w_c balancing the class frequencies and d1, d2 the distances to the nearest and the second-nearest cell. It makes
-/// the network learn the thin background borders between touching cells.
+/// the network learn the thin background borders between touching cells. The map of volumes, with anisotropic voxels,
+/// is in WeightMap.Volumes.cs; an image's map is its one-slice case.
 /// </summary>
-public static class WeightMap
+public static partial class WeightMap
 {
+    // The spacing of an image: square pixels.
+    private static readonly double[] SquarePixels = { 1, 1, 1 };
+
     /// <summary>The paper's weight of the border term.</summary>
     public const float DefaultW0 = 10f;
 
@@ -47,9 +51,9 @@ public static class WeightMap
     /// <para>
     /// Cut-off: only pixels with d1 + d2 &lt;= c, c = sigma * sqrt(2 ln(w0 / tolerance)) (28.4 px for the paper's
     /// w0 = 10, sigma = 5 and the default tolerance), get the term, so only distances up to c matter and each cell's
-    /// exact distance transform (<see cref="DistanceTransform.NearestTwoInstances"/>) runs over its bounding box
-    /// grown by ceil(c) pixels. The result is identical to computing every cell's transform over the whole image with
-    /// the same cut-off; the cut-off itself changes no weight by more than the tolerance.
+    /// exact distance transform (<see cref="DistanceTransform.NearestTwoInstances(int[], int, int, double)"/>) runs
+    /// over its bounding box grown by ceil(c) pixels. The result is identical to computing every cell's transform over
+    /// the whole image with the same cut-off; the cut-off itself changes no weight by more than the tolerance.
     /// </para>
     /// </remarks>
     public static float[] Compute(int[] instances, int width, int height, float w0 = DefaultW0, float sigma = DefaultSigma, double tolerance = DefaultTolerance)
@@ -68,7 +72,7 @@ public static class WeightMap
             weights[i] = instances[i] > 0 ? foregroundWeight : backgroundWeight;
         }
 
-        AddBorderTerm(weights, instances, width, height, w0, sigma, tolerance);
+        AddBorderTerm(weights, instances, 1, height, width, SquarePixels, w0, sigma, tolerance);
         return weights;
     }
 
@@ -95,41 +99,8 @@ public static class WeightMap
             throw new ArgumentException($"The label images have {classes.Length} and {instances.Length} pixels; {width}x{height} needs {(long)width * height}.", nameof(classes));
         }
 
-        CheckBorder(w0, sigma, tolerance);
-        var counts = new long[classCount];
-        foreach (var c in classes)
-        {
-            if (c == ignore)
-            {
-                continue;
-            }
-
-            if ((uint)c >= (uint)classCount)
-            {
-                throw new ArgumentException($"Class {c} is not one of the {classCount} classes (0..{classCount - 1}).", nameof(classes));
-            }
-
-            counts[c]++;
-        }
-
-        var majority = (double)Math.Max(1, counts.Max());
-        var classWeights = counts.Select(n => n == 0 ? 1f : (float)(majority / n)).ToArray();
-        var weights = new float[classes.Length];
-        for (var i = 0; i < weights.Length; i++)
-        {
-            weights[i] = classes[i] == ignore ? 0f : classWeights[classes[i]];
-        }
-
-        AddBorderTerm(weights, instances, width, height, w0, sigma, tolerance);
-        if (ignore is not null)
-        {
-            for (var i = 0; i < weights.Length; i++)
-            {
-                weights[i] = classes[i] == ignore ? 0f : weights[i];
-            }
-        }
-
-        return weights;
+        // An image is a volume of one slice with square pixels, and gets the same weights to the bit.
+        return ComputeForClasses(classes, instances, classCount, 1, height, width, SquarePixels, w0, sigma, tolerance, ignore);
     }
 
     private static void CheckBorder(float w0, float sigma, double tolerance)
@@ -150,8 +121,9 @@ public static class WeightMap
         }
     }
 
-    // w0 exp(-(d1 + d2)^2 / 2 sigma^2) on pixels outside every instance that have two instances within the cut-off.
-    private static void AddBorderTerm(float[] weights, int[] instances, int width, int height, float w0, float sigma, double tolerance)
+    // w0 exp(-(d1 + d2)^2 / 2 sigma^2) on voxels outside every instance that have two instances within the cut-off;
+    // d1, d2 and sigma in units of the smallest spacing.
+    private static void AddBorderTerm(float[] weights, int[] instances, int depth, int height, int width, double[] spacing, float w0, float sigma, double tolerance)
     {
         var cutoff = Cutoff(w0, sigma, tolerance);
         if (cutoff <= 0)
@@ -159,7 +131,7 @@ public static class WeightMap
             return;
         }
 
-        var (d1, d2) = DistanceTransform.NearestTwoInstances(instances, width, height, cutoff);
+        var (d1, d2) = DistanceTransform.NearestTwoInstances(instances, depth, height, width, spacing, cutoff);
         var twoSigmaSquared = 2.0 * sigma * sigma;
         for (var i = 0; i < weights.Length; i++)
         {
