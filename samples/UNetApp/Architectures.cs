@@ -66,3 +66,34 @@ public partial class AttentionUNet
 public partial class SmallUNet3
 {
 }
+
+/// <summary>
+/// A small anisotropic 3D network for thick-slice volumes (the synthetic 3D cells, slices 3 times as far apart as
+/// pixels): the finest level convolves and pools in-plane only (1x3x3 kernels, 1x2x2 pooling), as nnU-Net plans such
+/// volumes; the levels below treat every axis alike. 'Same' padding and batch norm; depth multiples of 4, height and
+/// width multiples of 8.
+/// </summary>
+[UNet(1, 2, Dimensions = 3, Normalization = Normalization.Batch)]
+[Level(16, Kernel = new[] { 1, 3, 3 }, Pool = new[] { 1, 2, 2 })]
+[Level(32)]
+[Level(64)]
+[Bottleneck(128)]
+public partial class Small3DUNet
+{
+}
+
+/// <summary>
+/// An anisotropic 3D network for serial-section electron microscopy (the ISBI 2012 stack: 4x4 nm pixels, 50 nm
+/// sections, 12.5 times as far apart): three in-plane levels (1x3x3 kernels at the two finest, 1x2x2 pooling
+/// throughout, so the slice axis is never pooled) and 3x3x3 kernels only at the coarsest level and the bottleneck,
+/// where pixels are 8 times larger and the voxels nearly isotropic. 'Same' padding and batch norm; any depth, height
+/// and width multiples of 8. Channels as the 2D SmallUNet's, so the two compare on the same slices.
+/// </summary>
+[UNet(1, 2, Dimensions = 3, Normalization = Normalization.Batch)]
+[Level(16, Kernel = new[] { 1, 3, 3 }, Pool = new[] { 1, 2, 2 })]
+[Level(32, Kernel = new[] { 1, 3, 3 }, Pool = new[] { 1, 2, 2 })]
+[Level(64, Pool = new[] { 1, 2, 2 })]
+[Bottleneck(128)]
+public partial class EmStack3DUNet
+{
+}

@@ -10,5 +10,7 @@ var networks = new NetworkCatalog(new NetworkEntry[]
     new("paper", typeof(PaperUNet)),
     new("attention", typeof(AttentionUNet)),
     new("cicek3d", typeof(Cicek3DUNet)),
+    new("small3d", typeof(Small3DUNet)),
+    new("em3d", typeof(EmStack3DUNet)),
 });
 return UNetCommandLine.Run(args, networks, defaultNetwork: "small");

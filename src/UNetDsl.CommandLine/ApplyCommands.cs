@@ -123,17 +123,11 @@ internal static class ApplyCommands
         }
     }
 
-    private static readonly string[] s_volumeExtensions = { ".nii", ".nii.gz", ".tif", ".tiff" };
-
+    // NIfTI files are volumes whatever their depth; a TIFF may be an image or a stack, and is read as the network needs.
     private static bool IsVolumeFile(string path) =>
         path.EndsWith(".nii", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".nii.gz", StringComparison.OrdinalIgnoreCase);
 
-    private static string VolumeName(string path)
-    {
-        var name = Path.GetFileName(path);
-        var extension = s_volumeExtensions.FirstOrDefault(e => name.EndsWith(e, StringComparison.OrdinalIgnoreCase));
-        return extension is null ? Path.GetFileNameWithoutExtension(name) : name[..^extension.Length];
-    }
+    private static string VolumeName(string path) => VolumeIO.VolumeName(path) ?? Path.GetFileNameWithoutExtension(path);
 
     // A 3D network: NIfTI volumes and TIFF stacks in; a label volume (.nii.gz) and a picture of three orthogonal
     // centre slices out for each.
@@ -141,7 +135,7 @@ internal static class ApplyCommands
     {
         var geometry = VolumeSegmenter.CheckSegmentsGrayVolumes(network);
         var files = Directory.Exists(inputPath)
-            ? Directory.EnumerateFiles(inputPath).Where(f => s_volumeExtensions.Any(e => f.EndsWith(e, StringComparison.OrdinalIgnoreCase))).OrderBy(f => f, StringComparer.Ordinal).ToList()
+            ? Directory.EnumerateFiles(inputPath).Where(VolumeIO.IsVolumeName).OrderBy(f => f, StringComparer.Ordinal).ToList()
             : File.Exists(inputPath) ? new List<string> { inputPath } : throw new UsageException($"'{inputPath}' is neither a volume nor a folder.");
         if (files.Count == 0)
         {
@@ -150,7 +144,12 @@ internal static class ApplyCommands
 
         return SegmentEach(files, OutputNames(files, VolumeName), folder, overwrite, new[] { "-prediction.nii.gz", "-slices.png" }, "volume", "Label volumes and pictures", (file, name) =>
         {
-            var volume = VolumeIO.ReadImage(file);
+            var volume = VolumeIO.ReadNetworkInput(file);
+            if (volume.Depth == 1)
+            {
+                throw new InvalidDataException($"'{file}' has one slice ({volume.Height}x{volume.Width}): it is a 2D image, but {geometry.Name} is a 3D network. Give it volumes of several slices, or a checkpoint of a 2D network.");
+            }
+
             var classes = VolumeSegmenter.Classes(network, volume, (done, all) =>
             {
                 if (done == all || done % 16 == 0)
@@ -165,11 +164,14 @@ internal static class ApplyCommands
         });
     }
 
-    public static int Evaluate(NetworkCatalog catalog, string checkpoint, string dataFolder, string? pictures, int? unlabelled, bool overwrite)
+    public static int Evaluate(NetworkCatalog catalog, string checkpoint, DataSource source, string? pictures, bool overwrite)
     {
         using var network = Load(catalog, checkpoint);
-        var geometry = Segmenter.CheckSegmentsGrayImages(network);
-        var samples = FolderDataset.Load(dataFolder, geometry.OutputChannels, unlabelled);
+        var geometry = ((IUNetModule)network).Geometry;
+        var samples = source.All(geometry);
+        var (names, suffixes) = samples is IReadOnlyList<VolumeSample> volumes
+            ? (volumes.Select(v => v.Name), new[] { "-slices.png", "-prediction-slices.png", "-labels-slices.png" })
+            : (((IReadOnlyList<SegmentationSample>)samples).Select(s => s.Name), new[] { "-input.png", "-prediction.png", "-overlay.png" });
         if (pictures is not null)
         {
             if (File.Exists(pictures))
@@ -177,14 +179,14 @@ internal static class ApplyCommands
                 throw new UsageException($"--pictures '{pictures}' is a file; give a folder.");
             }
 
-            RefuseToReplace(
-                samples.SelectMany(s => new[] { "-input.png", "-prediction.png", "-overlay.png" }.Select(suffix => Path.Combine(pictures, s.Name + suffix))),
-                overwrite,
-                $"the pictures in '{pictures}', or choose another --pictures");
+            RefuseToReplace(names.SelectMany(name => suffixes.Select(suffix => Path.Combine(pictures, name + suffix))), overwrite, $"the pictures in '{pictures}', or choose another --pictures");
         }
 
-        var report = UNetEvaluator.Evaluate(network, samples, pictures, (done, all) => Console.WriteLine($"  evaluated {done}/{all}"));
-        MetricsTable.Write(report, "labelled");
+        void Done(int done, int all) => Console.WriteLine($"  evaluated {done}/{all}");
+        var report = samples is IReadOnlyList<VolumeSample> labelledVolumes
+            ? UNetEvaluator.Evaluate(network, labelledVolumes, pictures, Done)
+            : UNetEvaluator.Evaluate(network, (IReadOnlyList<SegmentationSample>)samples, pictures, Done);
+        MetricsTable.Write(report, samples is IReadOnlyList<VolumeSample> ? "labelled volume" : "labelled image");
         return 0;
     }
 

@@ -56,7 +56,7 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
     private Command Train()
     {
         var architecture = Architecture("The network to train (its --arch name or class name).");
-        var data = new Option<string?>("--data") { Description = "Folder with images/ and labels/ (the ISBI 2012 layout). Default: synthetic touching cells made on the spot (2 or 3 classes, as the network has)." };
+        var data = new Option<string?>("--data") { Description = "Folder with images/ and labels/ of the same names: 2D images (.png, .tif) for a 2D network, volumes (.tif stacks, .nii, .nii.gz) for a 3D one. Default: synthetic touching cells made on the spot (2D or 3D, 2 or 3 classes, as the network has)." };
         var output = new Option<string>("--out") { Description = "Folder for the checkpoint, metrics and pictures.", DefaultValueFactory = _ => Path.Combine("runs", "train") };
         var minutes = UNetCommandLine.Ranges.PositiveFinite(new Option<double?>("--minutes") { Description = "Time budget; with neither --steps nor --epochs the steps are planned from it (default 2.5)." }, TimeSpan.FromDays(365).TotalMinutes);
         var steps = UNetCommandLine.Ranges.AtLeast(new Option<long?>("--steps") { Description = "Total optimiser steps of the run (the learning-rate schedule runs over them): repeatable runs." }, 1);
@@ -65,16 +65,17 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
         var batch = UNetCommandLine.Ranges.AtLeast(new Option<int>("--batch") { Description = "Tiles per step.", DefaultValueFactory = _ => 4 }, 1);
         var rate = UNetCommandLine.Ranges.PositiveFinite(new Option<double?>("--lr") { Description = "Learning rate (default 1e-3)." }, float.MaxValue);
         var optimizer = UNetCommandLine.Ranges.OneOf(new Option<string>("--optimizer") { Description = "adam, or sgd (momentum 0.99, the paper's).", DefaultValueFactory = _ => "adam" }, "adam", "sgd");
-        var validation = UNetCommandLine.Ranges.AtLeast(new Option<int>("--validation") { Description = "Images held out for validation (the last ones by name).", DefaultValueFactory = _ => 6 }, 0);
+        var validation = UNetCommandLine.Ranges.AtLeast(new Option<int?>("--validation") { Description = "Images or volumes held out for validation, the last ones by name (default 6 images, 1 volume)." }, 0);
         var seed = new Option<int>("--seed") { Description = "Seed of data, initialisation, tiles, augmentation and dropout.", DefaultValueFactory = _ => 1 };
         var resume = new Option<bool>("--resume") { Description = "Continue the run whose checkpoint is in --out (its recorded plan)." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace a checkpoint already in --out by a new run." };
         var schedule = new Option<ScheduleKind>("--schedule") { Description = "Learning rate over the run's steps: Constant, Step, Polynomial (nnU-Net's), Cosine.", DefaultValueFactory = _ => ScheduleKind.Polynomial };
         var unlabelled = Unlabelled();
-        var tile = UNetCommandLine.Ranges.AtLeast(new Option<int?>("--tile") { Description = "Output tile side in pixels (rounded up to a valid size); default: the network's declared output, at least 96." }, 1);
+        var tile = UNetCommandLine.Ranges.PositiveList("--tile", "Output tile in pixels or voxels, one side or one per axis (e.g. 8,64,64), rounded up to valid sizes; default: the network's declared output, at least 96 (2D) or 32 (3D).", whole: true);
+        var spacing = Spacing();
         var command = new Command("train", "Train a network on labelled images (default: synthetic cells) and write a checkpoint, metrics and pictures.")
         {
-            architecture, data, output, minutes, steps, epochs, stepsPerEpoch, batch, rate, optimizer, validation, seed, resume, overwrite, schedule, tile, unlabelled,
+            architecture, data, output, minutes, steps, epochs, stepsPerEpoch, batch, rate, optimizer, validation, seed, resume, overwrite, schedule, tile, unlabelled, spacing,
         };
         command.SetAction(result => UNetCommandLine.Guard(() =>
         {
@@ -97,15 +98,21 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
                 Optimizer = string.Equals(result.GetValue(optimizer), "sgd", StringComparison.OrdinalIgnoreCase) ? OptimizerKind.Sgd : OptimizerKind.Adam,
                 Schedule = result.GetValue(schedule),
                 Seed = result.GetValue(seed),
-                OutputTile = result.GetValue(tile),
+                OutputTile = result.GetValue(tile) is { Length: 1 } side ? (int)side[0] : null,
+                OutputTileSizes = result.GetValue(tile) is { Length: > 1 } sizes ? sizes.Select(v => (int)v).ToArray() : null,
                 OutputFolder = result.GetValue(output)!,
                 Resume = result.GetValue(resume),
                 Overwrite = result.GetValue(overwrite),
             };
-            return TrainCommand.Run(network, result.GetValue(data), result.GetValue(validation), result.GetValue(unlabelled), options);
+            return TrainCommand.Run(network, new DataSource(result.GetValue(data), result.GetValue(validation), result.GetValue(unlabelled), result.GetValue(spacing)), options);
         }));
         return command;
     }
+
+    private static Option<double[]?> Spacing() => UNetCommandLine.Ranges.PositiveList(
+        "--spacing",
+        "Voxel spacing of volumes along depth, height, width (e.g. 50,4,4 for 4x4x50 nm): gives TIFF stacks the spacing they do not store and replaces NIfTI's. It shapes the 3D weight map and deformation.",
+        whole: false);
 
     private static Option<int?> Unlabelled() => new("--unlabelled")
     {
@@ -133,13 +140,14 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
     private Command Evaluate()
     {
         var model = Model();
-        var data = new Option<string>("--data") { Description = "Folder with images/ and labels/.", Required = true };
-        var pictures = new Option<string?>("--pictures") { Description = "Folder for each image's prediction and overlay (optional)." };
+        var data = new Option<string>("--data") { Description = "Folder with images/ and labels/ (images for a 2D network, volumes for a 3D one).", Required = true };
+        var pictures = new Option<string?>("--pictures") { Description = "Folder for each image's prediction and overlay, or each volume's orthogonal slices (optional)." };
         var unlabelled = Unlabelled();
+        var spacing = Spacing();
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace pictures already in --pictures." };
-        var command = new Command("evaluate", "Score a checkpoint on labelled images: pixel error, Dice and IoU per class, Rand errors.") { model, data, pictures, unlabelled, overwrite };
+        var command = new Command("evaluate", "Score a checkpoint on labelled images or volumes: pixel error, Dice and IoU per class, Rand errors.") { model, data, pictures, unlabelled, spacing, overwrite };
         command.SetAction(result => UNetCommandLine.Guard(() =>
-            ApplyCommands.Evaluate(Catalog(result), result.GetValue(model)!, result.GetValue(data)!, result.GetValue(pictures), result.GetValue(unlabelled), result.GetValue(overwrite))));
+            ApplyCommands.Evaluate(Catalog(result), result.GetValue(model)!, new DataSource(result.GetValue(data), null, result.GetValue(unlabelled), result.GetValue(spacing)), result.GetValue(pictures), result.GetValue(overwrite))));
         return command;
     }
 

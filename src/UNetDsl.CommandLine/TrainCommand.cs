@@ -4,27 +4,38 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
+using System.Threading;
 using Spectre.Console;
 using UNetDsl.Data;
 using UNetDsl.Training;
+using static TorchSharp.torch;
 
 namespace UNetDsl.CommandLine;
 
 /// <summary><c>unet train</c>: reads the data, runs <see cref="UNetTrainer"/> with a live progress display, reports and draws.</summary>
 internal static class TrainCommand
 {
-    public static int Run(NetworkEntry entry, string? dataFolder, int validation, int? unlabelled, TrainingOptions options)
+    public static int Run(NetworkEntry entry, DataSource source, TrainingOptions options)
     {
         var geometry = entry.Geometry;
-        var data = dataFolder is not null
-            ? SegmentationData.FromFolder(dataFolder, validation, geometry.OutputChannels, unlabelled)
-            : geometry.OutputChannels is 2 or 3
-                ? SegmentationData.Synthetic(24, validation, options.Seed, geometry.OutputChannels)
-                : throw new UsageException($"{geometry.Name} has {geometry.OutputChannels} classes; the synthetic cells come with 2 or 3. Give --data with labels 0..{geometry.OutputChannels - 1}.");
+        Func<nn.Module<Tensor, Tensor>, IProgress<TrainingProgress>, CancellationToken, TrainingResult> train;
+        string unit;
+        int heldOut;
+        if (geometry.Dimensions == 3)
+        {
+            var volumes = source.Volumes(geometry, options.Seed);
+            (train, unit, heldOut) = ((network, progress, token) => UNetTrainer.Train(network, volumes, options, progress, token), "volume", volumes.Validation.Count);
+        }
+        else
+        {
+            var images = source.Images(geometry, options.Seed);
+            (train, unit, heldOut) = ((network, progress, token) => UNetTrainer.Train(network, images, options, progress, token), "image", images.Validation.Count);
+        }
+
         using var network = entry.Create();
         using var interruption = new UNetCommandLine.Interruption();
         var listener = new ConsoleTrainingProgress();
-        var result = listener.Run(progress => UNetTrainer.Train(network, data, options, progress, interruption.Token));
+        var result = listener.Run(progress => train(network, progress, interruption.Token));
         if (result.Stop == StopReason.Cancelled)
         {
             AnsiConsole.MarkupLine($"[yellow]Interrupted[/] after step {result.Steps:N0} of {result.TotalSteps:N0}; what it learned is saved in [bold]{Markup.Escape(result.CheckpointPath ?? "(nowhere)")}[/]. Continue with --resume.");
@@ -33,7 +44,7 @@ internal static class TrainCommand
 
         if (result.Validation is { } report)
         {
-            MetricsTable.Write(report, data.Validation.Count > 0 ? "held-out" : "training");
+            MetricsTable.Write(report, (heldOut > 0 ? "held-out " : "training ") + unit);
         }
 
         var folder = options.OutputFolder!;
@@ -55,7 +66,7 @@ internal static class TrainCommand
 
         WriteMetrics(Path.Combine(folder, "metrics.json"), geometry.Name, result);
         AnsiConsole.MarkupLine($"Checkpoint: [bold]{Markup.Escape(Path.GetFullPath(result.CheckpointPath!))}[/]");
-        AnsiConsole.MarkupLine($"Pictures (input, prediction, overlay, weight map, augmentation preview, loss curve): [bold]{Markup.Escape(Path.GetFullPath(pictures))}[/]");
+        AnsiConsole.MarkupLine($"Pictures ({(unit == "volume" ? "orthogonal slices of image, prediction and labels" : "input, prediction, overlay")}, weight map, augmentation preview, loss curve): [bold]{Markup.Escape(Path.GetFullPath(pictures))}[/]");
         return 0;
     }
 
@@ -89,8 +100,9 @@ internal static class MetricsTable
 {
     public static void Write(EvaluationReport report, string what)
     {
-        var table = new Table().AddColumns("images", "pixel error", "mean fg Dice", "mean fg IoU", "Rand error (ISBI 2012)", "adapted Rand error (SNEMI3D)");
-        table.Title = new TableTitle($"Metrics on {report.Images} {what} image(s)");
+        var unit = what.EndsWith("volume", StringComparison.Ordinal) ? "volumes" : "images";
+        var table = new Table().AddColumns(unit, "pixel error", "mean fg Dice", "mean fg IoU", "Rand error (ISBI 2012)", "adapted Rand error (SNEMI3D)");
+        table.Title = new TableTitle($"Metrics on {report.Images} {what}(s)");
         table.AddRow(
             report.Images.ToString(CultureInfo.InvariantCulture),
             Format(report.PixelError),
@@ -99,14 +111,14 @@ internal static class MetricsTable
             Format(report.RandError),
             Format(report.AdaptedRandError));
         AnsiConsole.Write(table);
-        var classes = new Table().AddColumns("class", "Dice", "IoU", "images scored");
+        var classes = new Table().AddColumns("class", "Dice", "IoU", unit + " scored");
         foreach (var c in report.PerClass)
         {
             classes.AddRow(c.Class.ToString(CultureInfo.InvariantCulture), Format(c.Dice), Format(c.IoU), c.Images.ToString(CultureInfo.InvariantCulture));
         }
 
         AnsiConsole.Write(classes);
-        Console.WriteLine("Pixel error: wrong pixels / pixels. Dice, IoU: per class, mean over the images whose labels hold the class (MONAI's DiceMetric, ignore_empty). " +
+        Console.WriteLine((unit == "volumes" ? "Volumes: Dice, IoU and pixel error over each whole volume, Rand errors slice by slice (as ISBI 2012 scores serial sections), then the mean over volumes. " : string.Empty) + "Pixel error: wrong pixels / pixels. Dice, IoU: per class, mean over the images whose labels hold the class (MONAI's DiceMetric, ignore_empty). " +
             "Rand error (ISBI 2012): 1 - V_Rand over the true foreground, predicted background pixels as singletons. Adapted Rand error (SNEMI3D, scikit-image's adapted_rand_error): predicted background one segment.");
     }
 

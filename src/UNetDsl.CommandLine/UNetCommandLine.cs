@@ -222,6 +222,36 @@ public static class UNetCommandLine
             }
         }
 
+        /// <summary>
+        /// An option of one positive number or one per spatial axis, separated by commas ("8,64,64"): checked at parse
+        /// time, so a bad list is a parse error before any work.
+        /// </summary>
+        public static Option<double[]?> PositiveList(string name, string description, bool whole) => new(name)
+        {
+            Description = description,
+            CustomParser = result =>
+            {
+                if (result.Tokens.Count == 0)
+                {
+                    return null;
+                }
+
+                var text = string.Join(",", result.Tokens.Select(t => t.Value));
+                var parts = text.Split(',', StringSplitOptions.TrimEntries);
+                var values = new double[parts.Length];
+                for (var i = 0; i < parts.Length; i++)
+                {
+                    if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) || !(values[i] > 0) || double.IsInfinity(values[i]) || (whole && (values[i] != Math.Floor(values[i]) || values[i] > int.MaxValue)))
+                    {
+                        result.AddError($"{name} is '{text}'; it must be one {(whole ? "whole number" : "number")} above 0, or one per spatial axis separated by commas (e.g. {(whole ? "8,64,64" : "50,4,4")}).");
+                        return null;
+                    }
+                }
+
+                return values;
+            },
+        };
+
         public static Option<string> OneOf(Option<string> option, params string[] allowed)
         {
             option.Validators.Add(result =>

@@ -24,8 +24,8 @@ public static class SyntheticCells3D
     /// 24 and 96 divide by the poolings of a four-level anisotropic U-Net (in-plane only at the finest level, then
     /// along every axis: 24 / 4 = 6 slices, 96 / 8 = 12 pixels at the coarsest level).
     /// </summary>
-    /// <remarks>A shared array: read it, do not change it.</remarks>
-    public static readonly int[] DefaultShape = [24, 96, 96];
+    /// <remarks>A new array on every read.</remarks>
+    public static int[] DefaultShape => [24, 96, 96];
 
     /// <summary>
     /// (z, y, x) spacing of the demo volume: slices three times thicker than pixels are wide, so a cell spans about
@@ -33,8 +33,8 @@ public static class SyntheticCells3D
     /// After one in-plane pooling the voxels are (3, 2, 2), within twice the finest spacing, so the next levels pool
     /// along every axis: nnU-Net's rule for thick slices gives exactly one in-plane level here.
     /// </summary>
-    /// <remarks>A shared array: read it, do not change it.</remarks>
-    public static readonly double[] DefaultSpacing = [3, 1, 1];
+    /// <remarks>A new array on every read.</remarks>
+    public static double[] DefaultSpacing => [3, 1, 1];
 
     /// <summary>
     /// The edge of the cube whose volume a cell has on average, in finest voxels; a cell's bounding box is about 1.2

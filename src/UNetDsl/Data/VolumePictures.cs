@@ -12,7 +12,7 @@ public static class VolumePictures
     /// <summary>Writes the axial, coronal and sagittal centre slices of <paramref name="image"/>, tinted by <paramref name="classes"/> when given.</summary>
     /// <param name="path">The PNG to write.</param>
     /// <param name="image">The volume, values in [0, 1] (others are clipped).</param>
-    /// <param name="classes">The class of every voxel, or null for the image alone.</param>
+    /// <param name="classes">The class of every voxel (negative values, unlabelled voxels, stay untinted), or null for the image alone.</param>
     /// <param name="classCount">The network's classes.</param>
     public static void OrthogonalSlices(string path, GrayVolume image, LabelVolume? classes, int classCount)
     {
@@ -46,7 +46,7 @@ public static class VolumePictures
                     var v = voxel(x, y);
                     var gray = Math.Clamp(image.Voxels[v] * 255, 0, 255);
                     var (r, g, b) = ((byte)gray, (byte)gray, (byte)gray);
-                    if (classes is not null && !(classCount == 2 && classes.Labels[v] == 1))
+                    if (classes is not null && classes.Labels[v] >= 0 && !(classCount == 2 && classes.Labels[v] == 1))
                     {
                         var (cr, cg, cb) = SegmentationPictures.ClassColour(classes.Labels[v]);
                         (r, g, b) = ((byte)((0.45 * gray) + (0.55 * cr)), (byte)((0.45 * gray) + (0.55 * cg)), (byte)((0.45 * gray) + (0.55 * cb)));

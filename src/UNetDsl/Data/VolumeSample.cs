@@ -17,7 +17,8 @@ public sealed record VolumeSample
     /// <param name="image">The volume.</param>
     /// <param name="classes">Class indices 0..C-1 per voxel, or <see cref="Losses.Unlabelled"/>; the image's shape.</param>
     /// <param name="instances">Instance labels (0 outside every object, 1..K objects), so that touching objects of
-    /// one class get the border term between them; null for the 6-connected components of each class but 0.</param>
+    /// one class get the border term between them; null for the connected components of each class but 0 (see
+    /// <see cref="InstanceLabels"/>).</param>
     /// <exception cref="ArgumentException">The labels or instances differ in shape from the image; the message names both shapes.</exception>
     public VolumeSample(string name, GrayVolume image, LabelVolume classes, int[]? instances = null)
     {
@@ -54,9 +55,12 @@ public sealed record VolumeSample
     /// <summary>(depth, height, width).</summary>
     public int[] Shape => [Image.Depth, Image.Height, Image.Width];
 
-    /// <summary>The instance labels: those given, or the 6-connected components of each class but 0, numbered across classes.</summary>
+    /// <summary>
+    /// The instance labels: those given, or the connected components of each class but 0, numbered across classes,
+    /// joined across slices only where slices are not thick (<see cref="FolderDataset.InstancesOfClasses(int[], int, int, int, double[])"/>).
+    /// </summary>
     public int[] InstanceLabels() =>
-        Instances ?? FolderDataset.InstancesOfClasses(Classes.Labels, Classes.Depth, Classes.Height, Classes.Width);
+        Instances ?? FolderDataset.InstancesOfClasses(Classes.Labels, Classes.Depth, Classes.Height, Classes.Width, Image.Spacing);
 
     /// <summary>The largest class index in the labels (0 when every labelled voxel is background).</summary>
     public int MaxClass() => Classes.Labels.Length == 0 ? 0 : Math.Max(0, Classes.Labels.Max());

@@ -14,8 +14,10 @@ public static partial class Metrics
     /// <param name="height">Rows per slice.</param>
     /// <param name="width">Columns per row.</param>
     /// <param name="count">The number of components.</param>
+    /// <param name="joinedAxes">Along which axes (z, y, x) neighbours join; null for all three. Leaving z out labels
+    /// each slice's components on their own.</param>
     /// <exception cref="ArgumentException">The mask does not hold depth x height x width values.</exception>
-    public static int[] ConnectedComponents(bool[] mask, int depth, int height, int width, out int count)
+    public static int[] ConnectedComponents(bool[] mask, int depth, int height, int width, out int count, bool[]? joinedAxes = null)
     {
         ArgumentNullException.ThrowIfNull(mask);
         if (depth <= 0 || height <= 0 || width <= 0 || mask.Length != (long)depth * height * width)
@@ -23,6 +25,12 @@ public static partial class Metrics
             throw new ArgumentException($"The mask holds {mask.Length:N0} values; a volume of {depth} x {height} x {width} needs {(long)Math.Max(0, depth) * Math.Max(0, height) * Math.Max(0, width):N0}.", nameof(mask));
         }
 
+        if (joinedAxes is not null && joinedAxes.Length != 3)
+        {
+            throw new ArgumentException($"joinedAxes has {joinedAxes.Length} values; give one per axis (z, y, x).", nameof(joinedAxes));
+        }
+
+        var (alongZ, alongY, alongX) = joinedAxes is null ? (true, true, true) : (joinedAxes[0], joinedAxes[1], joinedAxes[2]);
         var labels = new int[mask.Length];
         var slice = height * width;
 
@@ -47,12 +55,12 @@ public static partial class Metrics
                 var x = index % width;
                 var y = index / width % height;
                 var z = index / slice;
-                Visit(x > 0, index - 1);
-                Visit(x < width - 1, index + 1);
-                Visit(y > 0, index - width);
-                Visit(y < height - 1, index + width);
-                Visit(z > 0, index - slice);
-                Visit(z < depth - 1, index + slice);
+                Visit(alongX && x > 0, index - 1);
+                Visit(alongX && x < width - 1, index + 1);
+                Visit(alongY && y > 0, index - width);
+                Visit(alongY && y < height - 1, index + width);
+                Visit(alongZ && z > 0, index - slice);
+                Visit(alongZ && z < depth - 1, index + slice);
             }
         }
 

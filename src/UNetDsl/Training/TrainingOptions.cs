@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 
 namespace UNetDsl.Training;
 
@@ -76,6 +78,10 @@ public sealed record TrainingOptions
     /// declared output size, at least 96.</summary>
     public int? OutputTile { get; init; }
 
+    /// <summary>The wanted output tile per spatial axis (H, W or D, H, W), each rounded up to its axis's valid sizes;
+    /// overrides <see cref="OutputTile"/>. For volumes whose axes differ, e.g. few thick slices: (8, 64, 64).</summary>
+    public IReadOnlyList<int>? OutputTileSizes { get; init; }
+
     /// <summary>Folder of the checkpoint and pictures; null to keep nothing on disk.</summary>
     public string? OutputFolder { get; init; }
 
@@ -136,6 +142,11 @@ public sealed record TrainingOptions
         if (!(BorderWeight >= 0) || float.IsInfinity(BorderWeight))
         {
             throw Bad(nameof(BorderWeight), BorderWeight, "a finite number, 0 or more");
+        }
+
+        if (OutputTileSizes is { } sizes && (sizes.Count == 0 || sizes.Any(s => s < 1)))
+        {
+            throw Bad(nameof(OutputTileSizes), $"[{string.Join(", ", sizes)}]", "one size per spatial axis, each at least 1 voxel");
         }
 
         if (OutputTile is { } tile && tile < 1)

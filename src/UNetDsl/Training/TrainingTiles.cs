@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using UNetDsl.Data;
 using UNetDsl.Inference;
 using UNetDsl.Training.Augmentation;
@@ -8,9 +9,10 @@ using static TorchSharp.torch;
 namespace UNetDsl.Training;
 
 /// <summary>
-/// The training images as the paper tiles them: each mirror-extended by the margin the network eats (and, for images
-/// smaller than an output tile, by what completes one), with its class labels and weight map, from which random
-/// input tiles are cut, deformed and stacked into batches.
+/// The training images or volumes as the paper tiles them: each mirror-extended by the margin the network eats (and,
+/// along an axis shorter than an output tile, by what completes one), with its class labels and weight map, from
+/// which random input tiles are cut, deformed and stacked into batches. One code path for 2D and 3D: every axis is
+/// treated alike, with its own tile and margin.
 /// </summary>
 /// <remarks>The tensors live as long as this object (outside every dispose scope); dispose it after training.</remarks>
 public sealed class TrainingTiles : IDisposable
@@ -19,67 +21,108 @@ public sealed class TrainingTiles : IDisposable
     private readonly int[] _input;
     private readonly int[] _output;
 
-    /// <summary>Prepares <paramref name="samples"/> for tiles of <paramref name="inputTile"/> in and <paramref name="outputTile"/> out.</summary>
+    /// <summary>Prepares 2D images for tiles of <paramref name="inputTile"/> in and <paramref name="outputTile"/> out.</summary>
     /// <param name="samples">Labelled 2D images.</param>
     /// <param name="classes">The network's classes.</param>
     /// <param name="inputTile">Input tile (height, width).</param>
     /// <param name="outputTile">Output tile (height, width).</param>
     /// <param name="borderWeight">The weight map's w0.</param>
     public TrainingTiles(IReadOnlyList<SegmentationSample> samples, int classes, int[] inputTile, int[] outputTile, float borderWeight)
+        : this(inputTile, outputTile, 2)
     {
         ArgumentNullException.ThrowIfNull(samples);
-        (_input, _output) = (inputTile, outputTile);
-        var (marginY, marginX) = ((inputTile[0] - outputTile[0]) / 2, (inputTile[1] - outputTile[1]) / 2);
         foreach (var sample in samples)
         {
             var (w, h) = (sample.Image.Width, sample.Image.Height);
             var labels = sample.Classes();
             var weights = WeightMap.ComputeForClasses(labels, sample.Instances, classes, w, h, borderWeight, ignore: Losses.Unlabelled);
-            var (extraY, extraX) = (Math.Max(0, outputTile[0] - h), Math.Max(0, outputTile[1] - w));
-            using var scope = NewDisposeScope();
-            var image = OverlapTilePredictor.MirrorPad(tensor(sample.Image.Pixels, new long[] { 1, h, w }), marginY, marginY + extraY, marginX, marginX + extraX);
-            var target = OverlapTilePredictor.MirrorPad(tensor(labels, new long[] { 1, h, w }), marginY, marginY + extraY, marginX, marginX + extraX).squeeze(0).to_type(ScalarType.Int64);
-            var weight = OverlapTilePredictor.MirrorPad(tensor(weights, new long[] { 1, h, w }), marginY, marginY + extraY, marginX, marginX + extraX).squeeze(0);
-            _entries.Add(new Entry(image.DetachFromDisposeScope(), target.DetachFromDisposeScope(), weight.DetachFromDisposeScope(), h + extraY, w + extraX));
+            Add(sample.Image.Pixels, labels, weights, [h, w]);
         }
     }
 
-    /// <summary>How many images the tiles come from.</summary>
+    /// <summary>Prepares volumes for tiles of <paramref name="inputTile"/> in and <paramref name="outputTile"/> out.</summary>
+    /// <param name="samples">Labelled volumes.</param>
+    /// <param name="classes">The network's classes.</param>
+    /// <param name="inputTile">Input tile (depth, height, width).</param>
+    /// <param name="outputTile">Output tile (depth, height, width).</param>
+    /// <param name="borderWeight">The weight map's w0 (its border term measured in the volume's spacing, see
+    /// <see cref="WeightMap.ComputeForClasses(int[], int[], int, int, int, int, double[], float, float, double, int?)"/>).</param>
+    public TrainingTiles(IReadOnlyList<VolumeSample> samples, int classes, int[] inputTile, int[] outputTile, float borderWeight)
+        : this(inputTile, outputTile, 3)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        foreach (var sample in samples)
+        {
+            var (d, h, w) = (sample.Image.Depth, sample.Image.Height, sample.Image.Width);
+            var labels = sample.Classes.Labels;
+            var weights = WeightMap.ComputeForClasses(labels, sample.InstanceLabels(), classes, d, h, w, sample.Image.Spacing, borderWeight, ignore: Losses.Unlabelled);
+            Add(sample.Image.Voxels, labels, weights, [d, h, w]);
+        }
+    }
+
+    private TrainingTiles(int[] inputTile, int[] outputTile, int dimensions)
+    {
+        ArgumentNullException.ThrowIfNull(inputTile);
+        ArgumentNullException.ThrowIfNull(outputTile);
+        if (inputTile.Length != dimensions || outputTile.Length != dimensions)
+        {
+            throw new ArgumentException($"{dimensions}D tiles need {dimensions} sizes in and out; got [{string.Join(", ", inputTile)}] and [{string.Join(", ", outputTile)}].");
+        }
+
+        for (var axis = 0; axis < dimensions; axis++)
+        {
+            var margin = inputTile[axis] - outputTile[axis];
+            if (outputTile[axis] < 1 || margin < 0 || margin % 2 != 0)
+            {
+                throw new ArgumentException($"Axis {axis}: an input tile of {inputTile[axis]} cannot give an output tile of {outputTile[axis]} (the margin must be even and 0 or more).");
+            }
+        }
+
+        (_input, _output) = (inputTile, outputTile);
+    }
+
+    /// <summary>How many images or volumes the tiles come from.</summary>
     public int Count => _entries.Count;
 
     /// <summary>
-    /// A batch of random tiles: images [N, 1, H, W] (input tile), class labels [N, h, w] and weights [N, h, w] (output
-    /// tile), every tile's image, labels and weights deformed alike. The tensors belong to the caller's dispose scope.
+    /// A batch of random tiles: images [N, 1, spatial...] (input tile), class labels [N, spatial...] and weights
+    /// [N, spatial...] (output tile), every tile's image, labels and weights deformed alike. The tensors belong to the
+    /// caller's dispose scope.
     /// </summary>
     /// <param name="batch">Tiles.</param>
     /// <param name="random">Chooses images, positions, flips and rotations.</param>
     /// <param name="generator">Draws the deformations' displacements.</param>
-    /// <param name="deformation">The augmentation, or null for none.</param>
-    public (Tensor Images, Tensor Labels, Tensor Weights) Draw(int batch, Random random, Generator? generator, ElasticDeformation? deformation)
+    /// <param name="augmentation">The augmentation, or null for none.</param>
+    public (Tensor Images, Tensor Labels, Tensor Weights) Draw(int batch, Random random, Generator? generator, IAugmentation? augmentation)
     {
         ArgumentNullException.ThrowIfNull(random);
         var images = new Tensor[batch];
         var labels = new Tensor[batch];
         var weights = new Tensor[batch];
-        var (cropY, cropX) = ((_input[0] - _output[0]) / 2, (_input[1] - _output[1]) / 2);
         for (var b = 0; b < batch; b++)
         {
             var entry = _entries[random.Next(_entries.Count)];
-            var y = random.Next(entry.Height - _output[0] + 1);
-            var x = random.Next(entry.Width - _output[1] + 1);
-            var image = entry.Image.narrow(1, y, _input[0]).narrow(2, x, _input[1]);
-            var label = entry.Labels.narrow(0, y, _input[0]).narrow(1, x, _input[1]);
-            var weight = entry.Weights.narrow(0, y, _input[0]).narrow(1, x, _input[1]);
-            if (deformation is not null)
+            var (image, label, weight) = (entry.Image, entry.Labels, entry.Weights);
+            for (var axis = 0; axis < _input.Length; axis++)
+            {
+                var start = random.Next(entry.Shape[axis] - _output[axis] + 1);
+                (image, label, weight) = (image.narrow(axis + 1, start, _input[axis]), label.narrow(axis, start, _input[axis]), weight.narrow(axis, start, _input[axis]));
+            }
+
+            if (augmentation is not null)
             {
                 Tensor? deformed;
-                (image, label, deformed) = deformation.Augment(image, label, weight, random, generator);
+                (image, label, deformed) = augmentation.Augment(image, label, weight, random, generator);
                 weight = deformed!;
             }
 
-            images[b] = image;
-            labels[b] = label.narrow(0, cropY, _output[0]).narrow(1, cropX, _output[1]);
-            weights[b] = weight.narrow(0, cropY, _output[0]).narrow(1, cropX, _output[1]);
+            for (var axis = 0; axis < _input.Length; axis++)
+            {
+                var crop = (_input[axis] - _output[axis]) / 2;
+                (label, weight) = (label.narrow(axis, crop, _output[axis]), weight.narrow(axis, crop, _output[axis]));
+            }
+
+            (images[b], labels[b], weights[b]) = (image, label, weight);
         }
 
         return (stack(images), stack(labels), stack(weights));
@@ -98,5 +141,27 @@ public sealed class TrainingTiles : IDisposable
         _entries.Clear();
     }
 
-    private sealed record Entry(Tensor Image, Tensor Labels, Tensor Weights, int Height, int Width);
+    // Mirror-extends one sample by each axis's margin (plus what completes an output tile along a short axis).
+    private void Add(float[] image, int[] labels, float[] weights, int[] shape)
+    {
+        var sizes = shape.Select(s => (long)s).ToArray();
+        var padding = new (int Before, int After)[shape.Length];
+        var extended = new int[shape.Length];
+        for (var axis = 0; axis < shape.Length; axis++)
+        {
+            var margin = (_input[axis] - _output[axis]) / 2;
+            var extra = Math.Max(0, _output[axis] - shape[axis]);
+            padding[axis] = (margin, margin + extra);
+            extended[axis] = shape[axis] + extra;
+        }
+
+        using var scope = NewDisposeScope();
+        var withChannel = new long[] { 1 }.Concat(sizes).ToArray();
+        var paddedImage = OverlapTilePredictor.MirrorPad(tensor(image, withChannel), padding);
+        var paddedLabels = OverlapTilePredictor.MirrorPad(tensor(labels, withChannel), padding).squeeze(0).to_type(ScalarType.Int64);
+        var paddedWeights = OverlapTilePredictor.MirrorPad(tensor(weights, withChannel), padding).squeeze(0);
+        _entries.Add(new Entry(paddedImage.DetachFromDisposeScope(), paddedLabels.DetachFromDisposeScope(), paddedWeights.DetachFromDisposeScope(), extended));
+    }
+
+    private sealed record Entry(Tensor Image, Tensor Labels, Tensor Weights, int[] Shape);
 }

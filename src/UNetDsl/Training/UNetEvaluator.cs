@@ -44,6 +44,41 @@ public static class UNetEvaluator
         return tally.Report();
     }
 
+    /// <summary>Predicts every volume (3D overlap-tile) and scores it against its labels (<see cref="EvaluationAccumulator.AddVolume"/>).</summary>
+    /// <param name="network">A generated 3D network of one input channel.</param>
+    /// <param name="samples">Labelled volumes; unlabelled voxels are left out of every figure.</param>
+    /// <param name="picturesFolder">Where to write each volume's orthogonal slices (image, prediction, labels); null for none.</param>
+    /// <param name="volumeDone">Called after each volume with (volumes done, volumes in all).</param>
+    /// <exception cref="ArgumentException">The network cannot segment volumes, or a label is not one of its classes.</exception>
+    public static EvaluationReport Evaluate(nn.Module<Tensor, Tensor> network, IReadOnlyList<VolumeSample> samples, string? picturesFolder = null, Action<int, int>? volumeDone = null)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        var geometry = VolumeSegmenter.CheckSegmentsGrayVolumes(network);
+        var tally = new EvaluationAccumulator(geometry.OutputChannels);
+        if (picturesFolder is not null)
+        {
+            Directory.CreateDirectory(picturesFolder);
+        }
+
+        for (var i = 0; i < samples.Count; i++)
+        {
+            var sample = samples[i];
+            CheckClasses(sample.Name, sample.MaxClass(), geometry);
+            var predicted = VolumeSegmenter.Classes(network, sample.Image);
+            tally.AddVolume(predicted.Labels, sample.Classes.Labels, sample.Image.Depth, sample.Image.Height, sample.Image.Width, Losses.Unlabelled);
+            if (picturesFolder is not null)
+            {
+                VolumePictures.OrthogonalSlices(Path.Combine(picturesFolder, sample.Name + "-slices.png"), sample.Image, null, geometry.OutputChannels);
+                VolumePictures.OrthogonalSlices(Path.Combine(picturesFolder, sample.Name + "-prediction-slices.png"), sample.Image, predicted, geometry.OutputChannels);
+                VolumePictures.OrthogonalSlices(Path.Combine(picturesFolder, sample.Name + "-labels-slices.png"), sample.Image, sample.Classes, geometry.OutputChannels);
+            }
+
+            volumeDone?.Invoke(i + 1, samples.Count);
+        }
+
+        return tally.Report();
+    }
+
     /// <summary>Throws when a sample's labels hold a class the network does not have.</summary>
     /// <param name="sample">The sample.</param>
     /// <param name="geometry">The network's geometry.</param>
@@ -52,10 +87,15 @@ public static class UNetEvaluator
     {
         ArgumentNullException.ThrowIfNull(sample);
         ArgumentNullException.ThrowIfNull(geometry);
-        var max = sample.MaxClass();
+        CheckClasses(sample.Name, sample.MaxClass(), geometry);
+    }
+
+    /// <summary>Throws when a sample's largest class is not one of the network's.</summary>
+    internal static void CheckClasses(string name, int max, UNetGeometry geometry)
+    {
         if (max >= geometry.OutputChannels)
         {
-            throw new ArgumentException($"The labels of '{sample.Name}' hold class {max}, but {geometry.Name} has {geometry.OutputChannels} classes (0..{geometry.OutputChannels - 1}). Declare the network with classes: {max + 1}, or relabel.", nameof(sample));
+            throw new ArgumentException($"The labels of '{name}' hold class {max}, but {geometry.Name} has {geometry.OutputChannels} classes (0..{geometry.OutputChannels - 1}). Declare the network with classes: {max + 1}, or relabel.", "sample");
         }
     }
 }

@@ -25,7 +25,7 @@ namespace UNetDsl.Training;
 /// </remarks>
 public static class UNetTrainer
 {
-    /// <summary>Trains <paramref name="network"/> on <paramref name="data"/>.</summary>
+    /// <summary>Trains a 2D <paramref name="network"/> on the images of <paramref name="data"/>.</summary>
     /// <param name="network">A generated 2D network of one input channel (its weights are initialised here, or loaded when resuming).</param>
     /// <param name="data">Labelled images, split into training and held-out ones.</param>
     /// <param name="options">How to train; see <see cref="TrainingOptions"/>.</param>
@@ -44,8 +44,46 @@ public static class UNetTrainer
         IProgress<TrainingProgress>? progress = null,
         CancellationToken cancellation = default)
     {
-        ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(data);
+        return Train(network, new ImageTrainingSet(data), options, progress, cancellation);
+    }
+
+    /// <summary>
+    /// Trains a 3D <paramref name="network"/> on the volumes of <paramref name="data"/>, as Cicek et al. train the 3D
+    /// U-Net: random 3D tiles, the 3D elastic deformation (<see cref="ElasticDeformation3D.ForSpacing"/>), the border
+    /// weight map in the volumes' spacing, unlabelled voxels (<see cref="Losses.Unlabelled"/>) left out of loss and
+    /// metrics; 3D overlap-tile prediction for validation. Everything else as for images.
+    /// </summary>
+    /// <param name="network">A generated 3D network of one input channel.</param>
+    /// <param name="data">Labelled volumes, split into training and held-out ones.</param>
+    /// <param name="options">How to train; see <see cref="TrainingOptions"/>.</param>
+    /// <param name="progress">Told of every step, epoch and stop, on the training thread.</param>
+    /// <param name="cancellation">Stops the run after the current step; what it learned is saved.</param>
+    /// <returns>Why it stopped, the losses, the held-out metrics and where the files are.</returns>
+    /// <exception cref="ArgumentException">The network, the data or an option cannot be used; the message says why.</exception>
+    /// <exception cref="CheckpointExistsException">The output folder holds a checkpoint and neither resuming nor replacing it was asked.</exception>
+    /// <exception cref="IOException">The output folder cannot be written.</exception>
+    /// <exception cref="InvalidDataException">The checkpoint to resume is unreadable or of another network.</exception>
+    /// <exception cref="TrainingDivergedException">The loss or the weights stopped being finite; the last good checkpoint is kept.</exception>
+    public static TrainingResult Train(
+        nn.Module<Tensor, Tensor> network,
+        VolumeData data,
+        TrainingOptions options,
+        IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return Train(network, new VolumeTrainingSet(data), options, progress, cancellation);
+    }
+
+    private static TrainingResult Train(
+        nn.Module<Tensor, Tensor> network,
+        TrainingSet data,
+        TrainingOptions options,
+        IProgress<TrainingProgress>? progress,
+        CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         if (options.Steps is null && options.Epochs is null && options.Minutes is null)
@@ -53,15 +91,15 @@ public static class UNetTrainer
             throw new ArgumentException("Say how long to train: set Steps, Epochs or Minutes.", nameof(options));
         }
 
-        var geometry = Segmenter.CheckSegmentsGrayImages(network);
-        if (data.Training.Count == 0)
+        var geometry = data.CheckNetwork(network);
+        if (data.TrainingCount == 0)
         {
-            throw new ArgumentException($"{data.Source} has no image to train on.", nameof(data));
+            throw new ArgumentException($"{data.Source} has no {data.Unit} to train on.", nameof(data));
         }
 
-        foreach (var sample in data.Training.Concat(data.Validation))
+        if (options.OutputTileSizes is { } sizes && sizes.Count != geometry.Dimensions)
         {
-            UNetEvaluator.CheckClasses(sample, geometry);
+            throw new ArgumentException($"The output tile has {sizes.Count} sizes (OutputTileSizes, --tile); {geometry.Name} is {geometry.Dimensions}D: give one per spatial axis ({(geometry.Dimensions == 3 ? "D, H, W" : "H, W")}), or one for all (OutputTile).", nameof(options));
         }
 
         var run = new TrainingRun(network, geometry, data, options, progress, cancellation);
@@ -70,25 +108,39 @@ public static class UNetTrainer
 
     /// <summary>The input and output tile per axis for a wanted output side (each axis rounded up to its valid sizes).</summary>
     /// <param name="geometry">The network's geometry.</param>
-    /// <param name="wantedOutput">The output side wanted; null for the declared output size, at least 96.</param>
-    public static (int[] Input, int[] Output) Tiles(UNetGeometry geometry, int? wantedOutput)
+    /// <param name="wantedOutput">The output side wanted on every axis; null for the declared output size, at least
+    /// 96 (2D) or 32 (3D, where a tile's feature maps grow with the cube of its side).</param>
+    public static (int[] Input, int[] Output) Tiles(UNetGeometry geometry, int? wantedOutput) =>
+        Tiles(geometry, wantedOutput is { } side ? Enumerable.Repeat(side, geometry?.Dimensions ?? 0).ToArray() : null);
+
+    /// <summary>The input and output tile per axis for a wanted output tile (each axis rounded up to its valid sizes).</summary>
+    /// <param name="geometry">The network's geometry.</param>
+    /// <param name="wantedOutput">The output size wanted per spatial axis; null as for <see cref="Tiles(UNetGeometry, int?)"/>.</param>
+    /// <exception cref="ArgumentException">The sizes are not one per spatial axis.</exception>
+    public static (int[] Input, int[] Output) Tiles(UNetGeometry geometry, IReadOnlyList<int>? wantedOutput)
     {
         ArgumentNullException.ThrowIfNull(geometry);
+        if (wantedOutput is not null && wantedOutput.Count != geometry.Dimensions)
+        {
+            throw new ArgumentException($"{wantedOutput.Count} tile sizes for a {geometry.Dimensions}D network; give one per spatial axis.", nameof(wantedOutput));
+        }
+
+        var smallest = geometry.Dimensions == 2 ? 96 : TilePlan.DefaultOutputTile3D;
         var input = new int[geometry.Dimensions];
         var output = new int[geometry.Dimensions];
         for (var axis = 0; axis < geometry.Dimensions; axis++)
         {
-            (input[axis], output[axis], _) = OverlapTilePredictor.Tile(geometry.SizeRules[axis], wantedOutput ?? Math.Max(geometry.OutputSize[axis], 96));
+            (input[axis], output[axis], _) = OverlapTilePredictor.Tile(geometry.SizeRules[axis], wantedOutput?[axis] ?? Math.Max(geometry.OutputSize[axis], smallest));
         }
 
         return (input, output);
     }
 
-    /// <summary>One call of <see cref="Train"/>: its state from the first step to the result.</summary>
+    /// <summary>One training run: its state from the first step to the result.</summary>
     private sealed class TrainingRun(
         nn.Module<Tensor, Tensor> network,
         UNetGeometry geometry,
-        SegmentationData data,
+        TrainingSet data,
         TrainingOptions options,
         IProgress<TrainingProgress>? progress,
         CancellationToken cancellation)
@@ -105,7 +157,7 @@ public static class UNetTrainer
         public TrainingResult Execute()
         {
             var existing = PrepareOutputFolder();
-            var (inputTile, outputTile) = Tiles(geometry, options.OutputTile);
+            var (inputTile, outputTile) = options.OutputTileSizes is { } sizes ? Tiles(geometry, sizes) : Tiles(geometry, options.OutputTile);
             var plan = new TrainingPlan(
                 options.Steps ?? (options.Epochs is { } epochs ? (long)epochs * options.StepsPerEpoch : 0),
                 options.StepsPerEpoch, options.BatchSize, options.LearningRate, options.Optimizer, options.Schedule, options.Seed,
@@ -124,9 +176,9 @@ public static class UNetTrainer
 
             // Channels-last where that trains faster, after the resume so the loaded optimiser state is laid out too.
             var channelsLast = ((IUNetModule)network).PrepareForTraining(optimizer);
-            Say($"Data: {data.Source}: {data.Training.Count} image(s) for training, {data.Validation.Count} held out.");
-            using var tiles = new TrainingTiles(data.Training, geometry.OutputChannels, plan.InputTile, plan.OutputTile, plan.BorderWeight);
-            var deformation = plan.Augment ? new ElasticDeformation() : null;
+            Say($"Data: {data.Source}: {data.TrainingCount} {data.Unit}(s) for training, {data.ValidationCount} held out.");
+            using var tiles = data.CreateTiles(plan);
+            var deformation = plan.Augment ? data.CreateAugmentation(plan) : null;
             if (plan.TotalSteps == 0)
             {
                 var seconds = MeasureStepSeconds(optimizer, tiles, deformation, plan);
@@ -156,19 +208,18 @@ public static class UNetTrainer
             if (stop != StopReason.Cancelled)
             {
                 pictures = options.OutputFolder is not null && options.WritePictures ? Path.Combine(options.OutputFolder, "pictures") : null;
-                var held = data.Validation.Count > 0 ? data.Validation : data.Training.Take(1).ToList();
-                Say($"Evaluating {held.Count} {(data.Validation.Count > 0 ? "held-out" : "training")} image(s) with overlap-tile prediction.");
-                validation = UNetEvaluator.Evaluate(network, held, pictures);
+                Say($"Evaluating {Math.Max(1, data.ValidationCount)} {(data.ValidationCount > 0 ? "held-out" : "training")} {data.Unit}(s) with overlap-tile prediction.");
+                validation = data.Evaluate(network, trainingWhenNoneHeldOut: true, pictures);
                 if (pictures is not null)
                 {
-                    TrainingPictures.Write(pictures, data.Training[0], plan, geometry.OutputChannels, deformation);
+                    data.WritePictures(pictures, plan, deformation);
                 }
             }
 
             return new TrainingResult(stop, _step, plan.TotalSteps, (int)(_step / plan.StepsPerEpoch), _stepLosses.ToList(), _validationIoU.ToList(), validation, _clock.Elapsed, _checkpoint, pictures);
         }
 
-        private StopReason Loop(OptimizerHelper optimizer, TrainingTiles tiles, ElasticDeformation? deformation, TrainingPlan plan)
+        private StopReason Loop(OptimizerHelper optimizer, TrainingTiles tiles, IAugmentation? deformation, TrainingPlan plan)
         {
             var budget = options.Minutes is { } minutes ? TimeSpan.FromMinutes(minutes) : (TimeSpan?)null;
             while (_step < plan.TotalSteps)
@@ -201,7 +252,7 @@ public static class UNetTrainer
                 Report(TrainingStage.Step, plan, loss, null, null);
                 if (_step % plan.StepsPerEpoch == 0 || _step == plan.TotalSteps)
                 {
-                    var validation = data.Validation.Count > 0 ? UNetEvaluator.Evaluate(network, data.Validation) : null;
+                    var validation = data.ValidationCount > 0 ? data.Evaluate(network, trainingWhenNoneHeldOut: false, null) : null;
                     _validationIoU.Add(validation?.MeanForegroundIoU ?? double.NaN);
                     Save(optimizer, plan);
                     var epochLosses = _stepLosses.Skip((int)((_step - 1) / plan.StepsPerEpoch * plan.StepsPerEpoch)).ToList();
@@ -212,7 +263,7 @@ public static class UNetTrainer
             return StopReason.Completed;
         }
 
-        private double Step(OptimizerHelper optimizer, TrainingTiles tiles, ElasticDeformation? deformation, TrainingPlan plan)
+        private double Step(OptimizerHelper optimizer, TrainingTiles tiles, IAugmentation? deformation, TrainingPlan plan)
         {
             using var scope = NewDisposeScope();
             var stepSeed = TrainingPlan.StepSeed(plan.Seed, _step);
@@ -232,7 +283,7 @@ public static class UNetTrainer
 
         // Times forward and backward of a real batch (no update) to turn a time budget into steps; the network's
         // buffers (batch-norm statistics) and gradients are put back as they were, so the run itself is unaffected.
-        private double MeasureStepSeconds(OptimizerHelper optimizer, TrainingTiles tiles, ElasticDeformation? deformation, TrainingPlan plan)
+        private double MeasureStepSeconds(OptimizerHelper optimizer, TrainingTiles tiles, IAugmentation? deformation, TrainingPlan plan)
         {
             var buffers = network.buffers().Select(b => b.detach().clone().DetachFromDisposeScope()).ToList();
             var times = new List<double>();

@@ -13,7 +13,7 @@ public static partial class WeightMap
     /// to the nearest and second-nearest instance in units of the smallest spacing.
     /// </summary>
     /// <param name="classes">Class indices 0..<paramref name="classCount"/>-1 in (z, y, x) row-major order, index = (z * height + y) * width + x.</param>
-    /// <param name="instances">Instance labels in the same order (0 outside every object), e.g. from <see cref="Data.FolderDataset.InstancesOfClasses(int[], int, int, int)"/>.</param>
+    /// <param name="instances">Instance labels in the same order (0 outside every object), e.g. from <see cref="Data.FolderDataset.InstancesOfClasses(int[], int, int, int, double[])"/>.</param>
     /// <param name="classCount">The network's classes.</param>
     /// <param name="depth">Slices.</param>
     /// <param name="height">Rows per slice.</param>

@@ -9,7 +9,7 @@ namespace UNetDsl.Training.Augmentation;
 /// (bilinear), the labels (nearest, so they stay labels) and the weight map (bilinear); plus random flips and
 /// 90-degree rotations. Runs on tensors (grid sampling), not pixel loops. Volumes: <see cref="ElasticDeformation3D"/>.
 /// </summary>
-public sealed class ElasticDeformation
+public sealed class ElasticDeformation : IAugmentation
 {
     /// <summary>Builds the augmentation.</summary>
     /// <param name="sigma">Standard deviation of the coarse displacements in pixels; 10 in the paper.</param>

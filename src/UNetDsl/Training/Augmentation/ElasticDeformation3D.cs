@@ -20,7 +20,7 @@ namespace UNetDsl.Training.Augmentation;
 /// differentiable) in between. An approximating cubic B-spline would be smoother still (twice differentiable) but
 /// shrinks the displacements to about a third of the standard deviation asked for in 3D.
 /// </remarks>
-public sealed class ElasticDeformation3D
+public sealed class ElasticDeformation3D : IAugmentation
 {
     private const double CubicA = -0.75;
 
@@ -48,6 +48,33 @@ public sealed class ElasticDeformation3D
         {
             throw new ArgumentException($"orientAxes must name distinct spatial axes 0 (D), 1 (H) or 2 (W); got [{string.Join(", ", OrientAxes)}].", nameof(orientAxes));
         }
+    }
+
+    /// <summary>
+    /// The paper's deformation (standard deviation 4, grid spacing 32) for volumes of <paramref name="spacing"/>, both
+    /// measured in voxels of the finest axis and converted to each axis's voxels, so that a displacement is alike in
+    /// physical space: a thick-slice axis moves and bends less in voxels. Flips and 90-degree turns only among the axes
+    /// as fine as the finest (within 1.5 times) whose tile sides are equal, so that a turn never swaps a fine axis
+    /// with a thick one nor changes a tile's shape.
+    /// </summary>
+    /// <param name="spacing">Voxel spacing (D, H, W).</param>
+    /// <param name="tile">The input tile's sides (D, H, W).</param>
+    /// <exception cref="ArgumentException">A list does not have three values, or a spacing is not positive and finite.</exception>
+    public static ElasticDeformation3D ForSpacing(IReadOnlyList<double> spacing, IReadOnlyList<int> tile)
+    {
+        ArgumentNullException.ThrowIfNull(spacing);
+        ArgumentNullException.ThrowIfNull(tile);
+        if (spacing.Count != 3 || tile.Count != 3 || spacing.Any(s => !(s > 0) || double.IsInfinity(s)))
+        {
+            throw new ArgumentException($"A volume's deformation needs three positive spacings and three tile sides (D, H, W); got [{string.Join(", ", spacing)}] and [{string.Join(", ", tile)}].");
+        }
+
+        var finest = spacing.Min();
+        var sigma = spacing.Select(s => 4.0 * finest / s).ToArray();
+        var grid = spacing.Select(s => Math.Max(1, (int)Math.Round(32 * finest / s))).ToArray();
+        var fine = Enumerable.Range(0, 3).Where(a => spacing[a] <= 1.5 * finest).ToList();
+        var orient = fine.GroupBy(a => tile[a]).OrderByDescending(g => g.Count()).ThenByDescending(g => g.Max()).First().ToArray();
+        return new ElasticDeformation3D(sigma, grid, orient);
     }
 
     /// <summary>Standard deviation of the coarse displacements in voxels, per axis (D, H, W).</summary>
