@@ -13,12 +13,13 @@ using static TorchSharp.torch;
 // settings are process-wide and GLIBC_TUNABLES is read at process start.
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- allocator [--inference N] [--train N]
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- twin [--3d] [--inference N] [--train N]
+//   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- twin3d [--train N] [--inference N]   (3 and 3 unless given; --inference counts overlap-tile predictions)
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- weightmap
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- tiles
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- memory [--train N]
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- onnx [--runs N] [--threads N]   (2 threads unless given)
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- layout [--runs N]
-//   (internal) ... -- measure --inference N --train N; memorystep --variant V --train N
+//   (internal) ... -- measure --inference N --train N; memorystep --variant V --train N; twin3dchild --network K --variant V --task train|tiles
 var command = args.FirstOrDefault() ?? "allocator";
 int Option(string name, int fallback)
 {
@@ -63,8 +64,13 @@ switch (command)
         torch.set_num_threads(threads);
         TwinBenchmark.Run(inferenceRuns, trainRuns, args.Contains("--3d"));
         return 0;
+    case "twin3d":
+        return Twin3DBenchmark.Run(Option("--train", 3), Option("--inference", 3), threads);
+    case "twin3dchild":
+        Twin3DBenchmark.Child(args[Array.IndexOf(args, "--network") + 1], args[Array.IndexOf(args, "--variant") + 1], args[Array.IndexOf(args, "--task") + 1], threads);
+        return 0;
     default:
-        Console.Error.WriteLine($"Unknown command '{command}'. Commands: allocator, memory, twin [--3d], inference, onnx, layout, tiles, weightmap, measure, memorystep.");
+        Console.Error.WriteLine($"Unknown command '{command}'. Commands: allocator, memory, twin [--3d], twin3d, inference, onnx, layout, tiles, weightmap, measure, memorystep, twin3dchild.");
         return 2;
 }
 
