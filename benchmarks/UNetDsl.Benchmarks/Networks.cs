@@ -66,3 +66,28 @@ public partial class PaperNetCheckpoint12
 public partial class PaperNetCheckpointAll
 {
 }
+
+/// <summary>
+/// Cicek et al.'s 3D U-Net at a quarter of its channels (8/16, 16/32, 32/64, 64/128): the same layout, 'Valid' padding
+/// and size rule (92 + 8k per axis), small enough to run overlap-tile prediction over a volume several times.
+/// </summary>
+[UNet(3, 3, Dimensions = 3, Padding = ConvPadding.Valid, Normalization = Normalization.Batch, InputSize = new[] { 116, 132, 132 })]
+[Level(8, 16, UpChannels = 32)]
+[Level(16, 32, UpChannels = 64)]
+[Level(32, 64, UpChannels = 128)]
+[Bottleneck(64, 128)]
+public partial class Cicek3DQuarterNet
+{
+}
+
+/// <summary>
+/// A small anisotropic 3D network for thick-sliced volumes: level 1 convolves and pools within slices only (1x3x3
+/// kernels, 1x2x2 pooling), level 2 and the bottleneck in 3D; 'Same' padding, batch norm.
+/// </summary>
+[UNet(1, 2, Dimensions = 3, Padding = ConvPadding.Same, Normalization = Normalization.Batch, InputSize = new[] { 16, 128, 128 })]
+[Level(16, Kernel = new[] { 1, 3, 3 }, Pool = new[] { 1, 2, 2 })]
+[Level(32)]
+[Bottleneck(64)]
+public partial class Anisotropic3DNet
+{
+}

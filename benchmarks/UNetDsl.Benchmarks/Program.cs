@@ -13,12 +13,13 @@ using static TorchSharp.torch;
 // settings are process-wide and GLIBC_TUNABLES is read at process start.
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- allocator [--inference N] [--train N]
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- twin [--3d] [--inference N] [--train N]
+//   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- twin3d [--train N] [--inference N]   (3 and 3 unless given; --inference counts overlap-tile predictions)
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- weightmap
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- tiles
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- memory [--train N]
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- onnx [--runs N] [--threads N]   (2 threads unless given)
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- layout [--runs N]
-//   (internal) ... -- measure --inference N --train N; memorystep --variant V --train N
+//   (internal) ... -- measure --inference N --train N; memorystep --variant V --train N; twin3dchild --network K --variant V --task train|tiles
 var command = args.FirstOrDefault() ?? "allocator";
 int Option(string name, int fallback)
 {
@@ -63,8 +64,13 @@ switch (command)
         torch.set_num_threads(threads);
         TwinBenchmark.Run(inferenceRuns, trainRuns, args.Contains("--3d"));
         return 0;
+    case "twin3d":
+        return Twin3DBenchmark.Run(Option("--train", 3), Option("--inference", 3), threads);
+    case "twin3dchild":
+        Twin3DBenchmark.Child(args[Array.IndexOf(args, "--network") + 1], args[Array.IndexOf(args, "--variant") + 1], args[Array.IndexOf(args, "--task") + 1], threads);
+        return 0;
     default:
-        Console.Error.WriteLine($"Unknown command '{command}'. Commands: allocator, memory, twin [--3d], inference, onnx, layout, tiles, weightmap, measure, memorystep.");
+        Console.Error.WriteLine($"Unknown command '{command}'. Commands: allocator, memory, twin [--3d], twin3d, inference, onnx, layout, tiles, weightmap, measure, memorystep, twin3dchild.");
         return 2;
 }
 
@@ -80,7 +86,7 @@ static int CompareAllocators(int inferenceRuns, int trainRuns, int threads)
     foreach (var (name, description, environment) in modes)
     {
         Console.Error.WriteLine($"== {name}");
-        var result = MeasureInChild(
+        var result = Measurement.InChild(
             new[] { "measure", "--inference", inferenceRuns.ToString(CultureInfo.InvariantCulture), "--train", trainRuns.ToString(CultureInfo.InvariantCulture), "--threads", threads.ToString(CultureInfo.InvariantCulture) },
             environment);
         if (result is null)
@@ -156,7 +162,7 @@ static void Measure(int inferenceRuns, int trainRuns, int threads)
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  training step {i}: {watch.Elapsed.TotalSeconds:0.000} s"));
     }
 
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {TwinBenchmark.Median(inference)} {TwinBenchmark.Median(train)} {PeakRssMiB()}"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {TwinBenchmark.Median(inference)} {TwinBenchmark.Median(train)} {Measurement.PeakRssMiB()}"));
 }
 
 static void PaperInference(int runs)
@@ -248,51 +254,6 @@ static void WeightMapBenchmark()
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"weight map, 512x512, {cells} cells: median {TwinBenchmark.Median(times):0.0} ms of {times.Count} runs (min {times.Min():0.0}, max {times.Max():0.0})"));
 }
 
-static double PeakRssMiB()
-{
-    var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-    return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
-}
-
-/// <summary>Runs this program with <paramref name="arguments"/> in a child process; the numbers of its RESULT line, or null on failure.</summary>
-static double[]? MeasureInChild(IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
-{
-    // Allocator settings are process-wide and peak RSS is per process: each measurement gets a fresh process.
-    var start = new ProcessStartInfo(Environment.ProcessPath!)
-    {
-        RedirectStandardOutput = true,
-        UseShellExecute = false,
-    };
-    // Started as "dotnet x.dll" the host needs the assembly path; as an apphost it does not.
-    if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
-    {
-        start.ArgumentList.Add(Environment.GetCommandLineArgs()[0]);
-    }
-
-    foreach (var argument in arguments)
-    {
-        start.ArgumentList.Add(argument);
-    }
-
-    start.Environment.Remove("UNETDSL_MALLOC");
-    start.Environment.Remove("GLIBC_TUNABLES");
-    foreach (var (key, value) in environment)
-    {
-        start.Environment[key] = value;
-    }
-
-    using var child = Process.Start(start)!;
-    var output = child.StandardOutput.ReadToEnd();
-    child.WaitForExit();
-    if (child.ExitCode != 0)
-    {
-        return null;
-    }
-
-    var line = output.Split('\n').Last(l => l.StartsWith("RESULT ", StringComparison.Ordinal));
-    return line.Split(' ').Skip(1).Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
-}
-
 static int CompareCheckpointing(int trainRuns, int threads)
 {
     var variants = new (string Name, string Levels)[]
@@ -311,8 +272,8 @@ static int CompareCheckpointing(int trainRuns, int threads)
         // Every large block mmap'd and returned on free, so that resident memory follows live tensors; the
         // product's default allocator keeps freed memory for reuse, so its peak is the heap's high-water mark,
         // fragmentation included: measured too, in a second process, as what a user of the defaults sees.
-        var live = MeasureInChild(arguments, new Dictionary<string, string> { ["UNETDSL_MALLOC"] = "system", ["MALLOC_MMAP_THRESHOLD_"] = "131072", ["MALLOC_TRIM_THRESHOLD_"] = "131072" });
-        var defaults = MeasureInChild(arguments, new Dictionary<string, string>());
+        var live = Measurement.InChild(arguments, new Dictionary<string, string> { ["UNETDSL_MALLOC"] = "system", ["MALLOC_MMAP_THRESHOLD_"] = "131072", ["MALLOC_TRIM_THRESHOLD_"] = "131072" });
+        var defaults = Measurement.InChild(arguments, new Dictionary<string, string>());
         if (live is null || defaults is null)
         {
             Console.Error.WriteLine($"memorystep failed for '{name}'.");
@@ -360,7 +321,7 @@ static void MemoryStep(string variant, int trainRuns, int threads)
     }
 
     optimizer.step();
-    var resting = ResidentMiB();
+    var resting = Measurement.ResidentMiB();
     var afterForward = resting;
     var steps = new List<double>();
     for (var i = 0; i <= trainRuns; i++)
@@ -370,7 +331,7 @@ static void MemoryStep(string variant, int trainRuns, int threads)
         {
             optimizer.zero_grad();
             var loss = torch.nn.functional.cross_entropy(model.call(input), target);
-            afterForward = ResidentMiB();
+            afterForward = Measurement.ResidentMiB();
             loss.backward();
             optimizer.step();
         }
@@ -380,14 +341,8 @@ static void MemoryStep(string variant, int trainRuns, int threads)
             steps.Add(watch.Elapsed.TotalSeconds);
         }
 
-        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  training step {i}: {watch.Elapsed.TotalSeconds:0.000} s, peak RSS {PeakRssMiB():0} MiB"));
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  training step {i}: {watch.Elapsed.TotalSeconds:0.000} s, peak RSS {Measurement.PeakRssMiB():0} MiB"));
     }
 
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {TwinBenchmark.Median(steps)} {resting} {PeakRssMiB()} {afterForward}"));
-}
-
-static double ResidentMiB()
-{
-    var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-    return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {TwinBenchmark.Median(steps)} {resting} {Measurement.PeakRssMiB()} {afterForward}"));
 }
