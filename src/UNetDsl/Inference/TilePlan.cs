@@ -49,6 +49,52 @@ public readonly record struct TilePlan(IReadOnlyList<AxisTile> Axes)
         return new TilePlan(axes);
     }
 
+    /// <summary>The input voxels a tile of <see cref="ForVolume"/> holds at most by default: about 100^3, so that a
+    /// small network's feature maps of one tile stay within a few hundred MiB.</summary>
+    public const long DefaultVoxelsPerTile = 1_000_000;
+
+    /// <summary>
+    /// Plans tiles for one volume of <paramref name="shape"/>: each axis's output tile starts as the whole axis (a
+    /// thin volume is one tile deep, not mirrored up to a cube) and the largest is halved until an input tile holds at
+    /// most <paramref name="voxelsPerTile"/> voxels. 'Same' axes, whose own margin is 0, get context of twice their
+    /// coarsest voxel (the size rule's step), at most 16 voxels, mirrored like a 'Valid' margin, so that no kept output
+    /// voxel sits right at a tile's zero-padded border.
+    /// </summary>
+    /// <param name="geometry">A 3D network's geometry.</param>
+    /// <param name="shape">The volume's (depth, height, width).</param>
+    /// <param name="voxelsPerTile">The most input voxels a tile may hold (a tile never shrinks below one valid size).</param>
+    /// <exception cref="ArgumentException">The geometry is not 3D or the shape not three positive sizes.</exception>
+    public static TilePlan ForVolume(UNetGeometry geometry, IReadOnlyList<int> shape, long voxelsPerTile = DefaultVoxelsPerTile)
+    {
+        ArgumentNullException.ThrowIfNull(geometry);
+        ArgumentNullException.ThrowIfNull(shape);
+        if (geometry.Dimensions != 3 || shape.Count != 3 || shape.Any(s => s < 1))
+        {
+            throw new ArgumentException($"A volume's tile plan needs a 3D network and three positive sizes; got a {geometry.Dimensions}D network and [{string.Join(", ", shape)}].");
+        }
+
+        var context = geometry.SizeRules.Select(rule => rule.Shrink > 0 ? 0 : Math.Min(16, 2 * rule.Step)).ToArray();
+        var wanted = shape.ToArray();
+        var plan = For(geometry, wanted, context);
+        var shrinkable = new List<int> { 0, 1, 2 };
+        while (shrinkable.Count > 0 && plan.Axes.Aggregate(1L, (product, axis) => product * axis.Input) > voxelsPerTile)
+        {
+            var largest = shrinkable.OrderByDescending(a => plan.Axes[a].Output).First();
+            wanted[largest] = Math.Max(1, plan.Axes[largest].Output / 2);
+            var smaller = For(geometry, wanted, context);
+
+            // Rounding up to a valid size may give the same tile back: that axis is as small as it gets.
+            if (smaller.Axes[largest].Output >= plan.Axes[largest].Output)
+            {
+                shrinkable.Remove(largest);
+            }
+
+            plan = smaller;
+        }
+
+        return plan;
+    }
+
     /// <summary>"132x132x132 -> 44x44x44 (margin 44x44x44)".</summary>
     public override string ToString() =>
         Axes is null

@@ -8,7 +8,7 @@ namespace UNetDsl.Inference;
 /// <summary>Segments whole volumes of any size with a generated 3D network: 3D overlap-tile prediction, then the best class of every voxel.</summary>
 public static class VolumeSegmenter
 {
-    /// <summary>The class of every voxel of <paramref name="volume"/>, with the volume's shape and spacing.</summary>
+    /// <summary>The class of every voxel of <paramref name="volume"/>, with the volume's shape and spacing (tiles of <see cref="TilePlan.ForVolume"/>).</summary>
     /// <param name="network">A generated 3D network of one input channel.</param>
     /// <param name="volume">A grayscale volume of any size.</param>
     /// <param name="progress">Called with (tiles done, tiles in all).</param>
@@ -19,7 +19,8 @@ public static class VolumeSegmenter
         CheckSegmentsGrayVolumes(network);
         using var scope = NewDisposeScope();
         var input = tensor(volume.Voxels, new long[] { 1, volume.Depth, volume.Height, volume.Width });
-        var scores = OverlapTilePredictor.Predict(network, input, progress: progress);
+        var plan = TilePlan.ForVolume(((IUNetModule)network).Geometry, [volume.Depth, volume.Height, volume.Width]);
+        var scores = OverlapTilePredictor.Predict(network, input, plan, progress: progress);
         var classes = scores.argmax(0).to_type(ScalarType.Int32).flatten().data<int>().ToArray();
         return new LabelVolume(classes, volume.Depth, volume.Height, volume.Width, (double[])volume.Spacing.Clone());
     }

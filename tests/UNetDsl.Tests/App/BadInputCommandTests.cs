@@ -237,7 +237,7 @@ public sealed class BadInputCommandTests : IDisposable
 
         (code, output) = Unet("summary", "--assembly", tests, "--arch", "NoSuchNet");
         Assert.Equal(2, code);
-        Assert.Contains("Unknown network 'NoSuchNet'. Known: small, small3, paper, attention, cicek3d, ", output, StringComparison.Ordinal);
+        Assert.Contains("Unknown network 'NoSuchNet'. Known: small, small3, paper, attention, cicek3d, small3d, em3d, ", output, StringComparison.Ordinal);
         Assert.Contains("TrainerNet", output, StringComparison.Ordinal);
         AssertOneErrorLine(output);
 

@@ -78,7 +78,7 @@ public sealed class CommandLineTests : IDisposable
 
         (code, output) = Unet("summary", "--arch", "huge");
         Assert.Equal(2, code);
-        Assert.Contains("Unknown network 'huge'. Known: small, small3, paper, attention, cicek3d.", output, StringComparison.Ordinal);
+        Assert.Contains("Unknown network 'huge'. Known: small, small3, paper, attention, cicek3d, small3d, em3d.", output, StringComparison.Ordinal);
     }
 
     [Fact]
