@@ -35,15 +35,20 @@ internal static class ApplyCommands
         return network;
     }
 
-    public static int Predict(NetworkCatalog catalog, string checkpoint, string inputPath, string folder, bool overwrite)
+    public static int Predict(NetworkCatalog catalog, string checkpoint, string inputPath, string folder, bool overwrite, double[]? spacing)
     {
         using var network = Load(catalog, checkpoint);
         if (((IUNetModule)network).Geometry.Dimensions == 3)
         {
-            return PredictVolumes(network, inputPath, folder, overwrite);
+            return PredictVolumes(network, inputPath, folder, overwrite, spacing);
         }
 
         var geometry = Segmenter.CheckSegmentsGrayImages(network);
+        if (spacing is not null)
+        {
+            throw new UsageException($"--spacing describes volumes; {geometry.Name} is a 2D network. Leave it out, or give a checkpoint of a 3D network.");
+        }
+
         var files = Directory.Exists(inputPath) ? FolderDataset.ImageFiles(inputPath) : File.Exists(inputPath) ? new List<string> { inputPath }
             : throw new UsageException($"'{inputPath}' is neither an image nor a folder.");
         if (files.FirstOrDefault(IsVolumeFile) is { } volume)
@@ -131,7 +136,7 @@ internal static class ApplyCommands
 
     // A 3D network: NIfTI volumes and TIFF stacks in; a label volume (.nii.gz) and a picture of three orthogonal
     // centre slices out for each.
-    private static int PredictVolumes(nn.Module<Tensor, Tensor> network, string inputPath, string folder, bool overwrite)
+    private static int PredictVolumes(nn.Module<Tensor, Tensor> network, string inputPath, string folder, bool overwrite, double[]? spacing)
     {
         var geometry = VolumeSegmenter.CheckSegmentsGrayVolumes(network);
         var files = Directory.Exists(inputPath)
@@ -139,12 +144,15 @@ internal static class ApplyCommands
             : File.Exists(inputPath) ? new List<string> { inputPath } : throw new UsageException($"'{inputPath}' is neither a volume nor a folder.");
         if (files.Count == 0)
         {
-            throw new UsageException($"'{inputPath}' holds no .nii, .nii.gz or .tif volumes.");
+            var image = Directory.Exists(inputPath) ? FolderDataset.ImageFiles(inputPath).FirstOrDefault() : null;
+            throw new UsageException(image is null
+                ? $"'{inputPath}' holds no volumes (.nii, .nii.gz, .tif, .tiff)."
+                : $"'{inputPath}' holds 2D images ('{Path.GetFileName(image)}') and no volumes, but {geometry.Name} is a 3D network: give it volumes (.nii, .nii.gz, .tif, .tiff), or a checkpoint of a 2D network.");
         }
 
         return SegmentEach(files, OutputNames(files, VolumeName), folder, overwrite, new[] { "-prediction.nii.gz", "-slices.png" }, "volume", "Label volumes and pictures", (file, name) =>
         {
-            var volume = VolumeIO.ReadNetworkInput(file);
+            var volume = VolumeIO.ReadNetworkInput(file, spacing);
             if (volume.Depth == 1)
             {
                 throw new InvalidDataException($"'{file}' has one slice ({volume.Height}x{volume.Width}): it is a 2D image, but {geometry.Name} is a 3D network. Give it volumes of several slices, or a checkpoint of a 2D network.");

@@ -45,7 +45,10 @@ internal sealed record DataSource(string? Folder, int? Validation, int? Unlabell
                 ? FolderDataset.Load(Folder!, geometry.OutputChannels, Unlabelled)
                 : throw new UsageException($"--spacing describes volumes; {geometry.Name} is a 2D network. Leave it out, or evaluate a 3D network.");
 
-    private double[]? SpacingPerAxis() => Spacing switch
+    private double[]? SpacingPerAxis() => PerAxis(Spacing);
+
+    /// <summary>--spacing as (depth, height, width): one value for all axes or three; null or empty when not given.</summary>
+    public static double[]? PerAxis(double[]? spacing) => spacing switch
     {
         null or { Length: 0 } => null,
         { Length: 1 } one => [one[0], one[0], one[0]],

@@ -72,8 +72,8 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
         var schedule = new Option<ScheduleKind>("--schedule") { Description = "Learning rate over the run's steps: Constant, Step, Polynomial (nnU-Net's), Cosine.", DefaultValueFactory = _ => ScheduleKind.Polynomial };
         var unlabelled = Unlabelled();
         var tile = UNetCommandLine.Ranges.PositiveList("--tile", "Output tile in pixels or voxels, one side or one per axis (e.g. 8,64,64), rounded up to valid sizes; default: the network's declared output, at least 96 (2D) or 32 (3D).", whole: true);
-        var spacing = Spacing();
-        var command = new Command("train", "Train a network on labelled images (default: synthetic cells) and write a checkpoint, metrics and pictures.")
+        var spacing = Spacing("Voxel spacing of volumes along depth, height, width (e.g. 50,4,4 for 4x4x50 nm): gives TIFF stacks the spacing they do not store and replaces NIfTI's. It shapes the 3D weight map, the instances and the deformation.");
+        var command = new Command("train", "Train a network on labelled images or volumes (default: synthetic cells, 2D or 3D as the network) and write a checkpoint, metrics and pictures.")
         {
             architecture, data, output, minutes, steps, epochs, stepsPerEpoch, batch, rate, optimizer, validation, seed, resume, overwrite, schedule, tile, unlabelled, spacing,
         };
@@ -109,14 +109,11 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
         return command;
     }
 
-    private static Option<double[]?> Spacing() => UNetCommandLine.Ranges.PositiveList(
-        "--spacing",
-        "Voxel spacing of volumes along depth, height, width (e.g. 50,4,4 for 4x4x50 nm): gives TIFF stacks the spacing they do not store and replaces NIfTI's. It shapes the 3D weight map and deformation.",
-        whole: false);
+    private static Option<double[]?> Spacing(string description) => UNetCommandLine.Ranges.PositiveList("--spacing", description, whole: false);
 
     private static Option<int?> Unlabelled() => new("--unlabelled")
     {
-        Description = "A label value that means 'not labelled' (sparse annotations, e.g. 255): such pixels count in no loss and no metric.",
+        Description = "A label value that means 'not labelled' (sparse annotations, e.g. 255): such pixels or voxels count in no loss and no metric.",
     };
 
     private Option<string> Model() => new("--model")
@@ -128,12 +125,13 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
     private Command Predict()
     {
         var model = Model();
-        var input = new Option<string>("--input") { Description = "An image, or a folder of images.", Required = true };
-        var output = new Option<string>("--out") { Description = "Folder for the masks and overlays.", DefaultValueFactory = _ => Path.Combine("runs", "predict") };
-        var overwrite = new Option<bool>("--overwrite") { Description = "Replace masks and overlays already in --out." };
-        var command = new Command("predict", "Segment an image or a folder of images of any size (overlap-tile); writes masks and overlays.") { model, input, output, overwrite };
+        var input = new Option<string>("--input") { Description = "An image or a folder of images (2D network); a volume or a folder of volumes (3D network).", Required = true };
+        var output = new Option<string>("--out") { Description = "Folder for the masks and overlays (label volumes and slice pictures for volumes).", DefaultValueFactory = _ => Path.Combine("runs", "predict") };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace outputs already in --out." };
+        var spacing = Spacing("Voxel spacing of the volumes along depth, height, width (e.g. 50,4,4): kept in the predicted NIfTI and used by the pictures; TIFF stacks store none.");
+        var command = new Command("predict", "Segment images or volumes of any size (overlap-tile); writes masks and overlays, or label volumes and slice pictures.") { model, input, output, overwrite, spacing };
         command.SetAction(result => UNetCommandLine.Guard(() =>
-            ApplyCommands.Predict(Catalog(result), result.GetValue(model)!, result.GetValue(input)!, result.GetValue(output)!, result.GetValue(overwrite))));
+            ApplyCommands.Predict(Catalog(result), result.GetValue(model)!, result.GetValue(input)!, result.GetValue(output)!, result.GetValue(overwrite), DataSource.PerAxis(result.GetValue(spacing)))));
         return command;
     }
 
@@ -143,7 +141,7 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
         var data = new Option<string>("--data") { Description = "Folder with images/ and labels/ (images for a 2D network, volumes for a 3D one).", Required = true };
         var pictures = new Option<string?>("--pictures") { Description = "Folder for each image's prediction and overlay, or each volume's orthogonal slices (optional)." };
         var unlabelled = Unlabelled();
-        var spacing = Spacing();
+        var spacing = Spacing("Voxel spacing of volumes along depth, height, width (e.g. 50,4,4): gives TIFF stacks the spacing they do not store and replaces NIfTI's; the pictures stretch thick slices by it.");
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace pictures already in --pictures." };
         var command = new Command("evaluate", "Score a checkpoint on labelled images or volumes: pixel error, Dice and IoU per class, Rand errors.") { model, data, pictures, unlabelled, spacing, overwrite };
         command.SetAction(result => UNetCommandLine.Guard(() =>

@@ -81,7 +81,7 @@ public sealed record VolumeData(IReadOnlyList<VolumeSample> Training, IReadOnlyL
         var flat = FolderDataset.ImageFiles(images).Where(f => !VolumeIO.IsVolumeName(f)).ToList();
         if (flat.Count > 0)
         {
-            throw new InvalidDataException($"'{flat[0]}' is a 2D image, but a 3D network trains on volumes (.tif stacks, .nii, .nii.gz). Stack the slices into one volume per file (VolumeIO.FromSlices), or train a 2D network.");
+            throw new InvalidDataException($"'{flat[0]}' is a 2D image, but a 3D network reads volumes (.tif stacks, .nii, .nii.gz). Stack the slices into one volume per file (a multi-page TIFF or NIfTI; VolumeIO.FromSlices does it), or use a 2D network.");
         }
 
         var files = Directory.EnumerateFiles(images).Where(VolumeIO.IsVolumeName).OrderBy(f => f, StringComparer.Ordinal).ToList();
@@ -97,6 +97,12 @@ public sealed record VolumeData(IReadOnlyList<VolumeSample> Training, IReadOnlyL
         }
 
         var labelFiles = Directory.EnumerateFiles(labels).Where(VolumeIO.IsVolumeName).ToLookup(f => VolumeIO.VolumeName(f)!, StringComparer.Ordinal);
+        var sharedLabel = labelFiles.FirstOrDefault(g => g.Count() > 1);
+        if (sharedLabel is not null)
+        {
+            throw new InvalidDataException($"Label volumes {string.Join(" and ", sharedLabel.OrderBy(f => f, StringComparer.Ordinal).Select(f => $"'{f}'"))} share the name '{sharedLabel.Key}', so either could be taken; keep one of them.");
+        }
+
         var samples = new List<VolumeSample>();
         foreach (var file in files)
         {
@@ -106,7 +112,7 @@ public sealed record VolumeData(IReadOnlyList<VolumeSample> Training, IReadOnlyL
             var image = VolumeIO.ReadNetworkInput(file, spacing);
             if (image.Depth == 1)
             {
-                throw new InvalidDataException($"'{file}' has one slice ({image.Height}x{image.Width}): it is a 2D image, but a 3D network trains on volumes of several slices. Stack the slices into one volume per file, or train a 2D network.");
+                throw new InvalidDataException($"'{file}' has one slice ({image.Height}x{image.Width}): it is a 2D image, but a 3D network reads volumes of several slices. Stack the slices into one volume per file, or use a 2D network.");
             }
 
             var values = VolumeIO.ReadLabels(label, image.Spacing);

@@ -72,7 +72,7 @@ public sealed class EvaluationAccumulator
         _scored = new int[classes];
     }
 
-    /// <summary>Scores one image.</summary>
+    /// <summary>Scores one image; an image without a labelled pixel counts in no figure.</summary>
     /// <param name="predicted">Predicted class of every pixel.</param>
     /// <param name="truth">True class of every pixel; pixels labelled <paramref name="ignore"/> are left out.</param>
     /// <param name="width">Image width (the Rand errors join pixels 4-connected, so rows matter).</param>
@@ -81,7 +81,11 @@ public sealed class EvaluationAccumulator
     public void Add(int[] predicted, int[] truth, int width, int height, int? ignore = null)
     {
         CheckSizes(predicted, truth, 1, height, width);
-        ScoreClasses(predicted, truth, ignore);
+        if (!ScoreClasses(predicted, truth, ignore))
+        {
+            return;
+        }
+
         var (rand, adapted) = RandErrors(predicted, truth, 0, width, height, ignore);
         _rand += rand;
         _adaptedRand += adapted;
@@ -89,7 +93,7 @@ public sealed class EvaluationAccumulator
     }
 
     /// <summary>
-    /// Scores one volume as one item: Dice, IoU and pixel error over all its labelled voxels; the Rand errors as the
+    /// Scores one volume as one item (a volume without a labelled voxel counts in no figure): Dice, IoU and pixel error over all its labelled voxels; the Rand errors as the
     /// mean over its slices that hold a labelled voxel, each scored in 2D as <see cref="Add"/> scores an image (the
     /// ISBI 2012 challenge scores serial sections slice by slice, and so a 3D network's score is comparable with a 2D
     /// network's on the same slices).
@@ -103,7 +107,11 @@ public sealed class EvaluationAccumulator
     public void AddVolume(int[] predicted, int[] truth, int depth, int height, int width, int? ignore = null)
     {
         CheckSizes(predicted, truth, depth, height, width);
-        ScoreClasses(predicted, truth, ignore);
+        if (!ScoreClasses(predicted, truth, ignore))
+        {
+            return;
+        }
+
         var slice = height * width;
         var (rand, adapted, slices) = (0.0, 0.0, 0);
         for (var z = 0; z < depth; z++)
@@ -117,8 +125,8 @@ public sealed class EvaluationAccumulator
             (rand, adapted, slices) = (rand + r, adapted + a, slices + 1);
         }
 
-        _rand += slices == 0 ? 0 : rand / slices;
-        _adaptedRand += slices == 0 ? 0 : adapted / slices;
+        _rand += rand / slices;
+        _adaptedRand += adapted / slices;
         _images++;
     }
 
@@ -133,8 +141,10 @@ public sealed class EvaluationAccumulator
         }
     }
 
-    // Per-class overlap, as MONAI's DiceMetric with ignore_empty=True, and the pixel error of one item.
-    private void ScoreClasses(int[] predicted, int[] truth, int? ignore)
+    // Per-class overlap, as MONAI's DiceMetric with ignore_empty=True, and the pixel error of one item. False, and
+    // nothing counted, for an item without a labelled pixel: it has nothing to score, and counting it as perfect would
+    // flatter every mean.
+    private bool ScoreClasses(int[] predicted, int[] truth, int? ignore)
     {
         var intersection = new long[_classes];
         var predictedCount = new long[_classes];
@@ -167,6 +177,11 @@ public sealed class EvaluationAccumulator
             }
         }
 
+        if (labelled == 0)
+        {
+            return false;
+        }
+
         for (var c = 0; c < _classes; c++)
         {
             // An item whose truth lacks the class does not score it, so a class is judged only where it exists (pixel
@@ -182,7 +197,8 @@ public sealed class EvaluationAccumulator
             _scored[c]++;
         }
 
-        _pixelError += labelled == 0 ? 0 : (double)wrong / labelled;
+        _pixelError += (double)wrong / labelled;
+        return true;
     }
 
     // The Rand errors of one 2D slice starting at `offset`: foreground segments are 4-connected components.

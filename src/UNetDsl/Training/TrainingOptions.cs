@@ -74,8 +74,8 @@ public sealed record TrainingOptions
     /// <summary>The border term's weight w0 of the weight map (10 in the paper; 0 leaves only class balancing).</summary>
     public float BorderWeight { get; init; } = WeightMap.DefaultW0;
 
-    /// <summary>The wanted output tile side in pixels; rounded up to the network's valid sizes. Null: the network's
-    /// declared output size, at least 96.</summary>
+    /// <summary>The wanted output tile side in pixels or voxels on every axis; rounded up to the network's valid sizes.
+    /// Null: the network's declared output size, at least 96 (2D) or 32 (3D).</summary>
     public int? OutputTile { get; init; }
 
     /// <summary>The wanted output tile per spatial axis (H, W or D, H, W), each rounded up to its axis's valid sizes;

@@ -41,21 +41,34 @@ internal abstract class TrainingSet
     public abstract void WritePictures(string folder, TrainingPlan plan, IAugmentation? augmentation);
 }
 
-/// <summary>2D images.</summary>
-internal sealed class ImageTrainingSet(SegmentationData data) : TrainingSet
+/// <summary>The part of a training set that is the same for every kind of sample: the split and the held-out rule.</summary>
+internal abstract class TrainingSet<TSample>(IReadOnlyList<TSample> training, IReadOnlyList<TSample> validation, string source, string unit) : TrainingSet
 {
-    public override string Source => data.Source;
+    public override string Source => source;
 
-    public override string Unit => "image";
+    public override string Unit => unit;
 
-    public override int TrainingCount => data.Training.Count;
+    public override int TrainingCount => training.Count;
 
-    public override int ValidationCount => data.Validation.Count;
+    public override int ValidationCount => validation.Count;
 
+    protected IReadOnlyList<TSample> Training => training;
+
+    protected IEnumerable<TSample> All => training.Concat(validation);
+
+    public override EvaluationReport Evaluate(nn.Module<Tensor, Tensor> network, bool trainingWhenNoneHeldOut, string? pictures) =>
+        Evaluate(network, validation.Count > 0 || !trainingWhenNoneHeldOut ? validation : training.Take(1).ToList(), pictures);
+
+    protected abstract EvaluationReport Evaluate(nn.Module<Tensor, Tensor> network, IReadOnlyList<TSample> samples, string? pictures);
+}
+
+/// <summary>2D images.</summary>
+internal sealed class ImageTrainingSet(SegmentationData data) : TrainingSet<SegmentationSample>(data.Training, data.Validation, data.Source, "image")
+{
     public override UNetGeometry CheckNetwork(nn.Module<Tensor, Tensor> network)
     {
         var geometry = Segmenter.CheckSegmentsGrayImages(network);
-        foreach (var sample in data.Training.Concat(data.Validation))
+        foreach (var sample in All)
         {
             UNetEvaluator.CheckClasses(sample, geometry);
         }
@@ -64,54 +77,47 @@ internal sealed class ImageTrainingSet(SegmentationData data) : TrainingSet
     }
 
     public override TrainingTiles CreateTiles(TrainingPlan plan) =>
-        new(data.Training, plan.Classes, plan.InputTile, plan.OutputTile, plan.BorderWeight);
+        new(Training, plan.Classes, plan.InputTile, plan.OutputTile, plan.BorderWeight);
 
     public override IAugmentation CreateAugmentation(TrainingPlan plan) => new ElasticDeformation();
 
-    public override EvaluationReport Evaluate(nn.Module<Tensor, Tensor> network, bool trainingWhenNoneHeldOut, string? pictures) =>
-        UNetEvaluator.Evaluate(network, data.Validation.Count > 0 || !trainingWhenNoneHeldOut ? data.Validation : data.Training.Take(1).ToList(), pictures);
-
     public override void WritePictures(string folder, TrainingPlan plan, IAugmentation? augmentation) =>
-        TrainingPictures.Write(folder, data.Training[0], plan, plan.Classes, augmentation);
+        TrainingPictures.Write(folder, Training[0], plan, plan.Classes, augmentation);
+
+    protected override EvaluationReport Evaluate(nn.Module<Tensor, Tensor> network, IReadOnlyList<SegmentationSample> samples, string? pictures) =>
+        UNetEvaluator.Evaluate(network, samples, pictures);
 }
 
 /// <summary>Volumes.</summary>
-internal sealed class VolumeTrainingSet(VolumeData data) : TrainingSet
+internal sealed class VolumeTrainingSet(VolumeData data) : TrainingSet<VolumeSample>(data.Training, data.Validation, data.Source, "volume")
 {
-    public override string Source => data.Source;
-
-    public override string Unit => "volume";
-
-    public override int TrainingCount => data.Training.Count;
-
-    public override int ValidationCount => data.Validation.Count;
-
     public override UNetGeometry CheckNetwork(nn.Module<Tensor, Tensor> network)
     {
         var geometry = VolumeSegmenter.CheckSegmentsGrayVolumes(network);
-        foreach (var sample in data.Training.Concat(data.Validation))
+        foreach (var sample in All)
         {
             UNetEvaluator.CheckClasses(sample.Name, sample.MaxClass(), geometry);
         }
 
-        var unlabelled = data.Training.FirstOrDefault(s => s.LabelledVoxels() == 0);
+        var unlabelled = Training.FirstOrDefault(s => s.LabelledVoxels() == 0);
         if (unlabelled is not null)
         {
-            throw new ArgumentException($"'{unlabelled.Name}' has no labelled voxel: every voxel carries the unlabelled value. Label some of it, or leave it out.", nameof(data));
+            throw new ArgumentException($"Training volume '{unlabelled.Name}' has no labelled voxel: every voxel carries the unlabelled value. Label some of it, or leave it out.", nameof(data));
         }
 
         return geometry;
     }
 
     public override TrainingTiles CreateTiles(TrainingPlan plan) =>
-        new(data.Training, plan.Classes, plan.InputTile, plan.OutputTile, plan.BorderWeight);
+        new(Training, plan.Classes, plan.InputTile, plan.OutputTile, plan.BorderWeight);
 
+    // One deformation for the run: its spacing is the first volume's (a folder's volumes share their scanner's).
     public override IAugmentation CreateAugmentation(TrainingPlan plan) =>
-        ElasticDeformation3D.ForSpacing(data.Training[0].Image.Spacing, plan.InputTile);
-
-    public override EvaluationReport Evaluate(nn.Module<Tensor, Tensor> network, bool trainingWhenNoneHeldOut, string? pictures) =>
-        UNetEvaluator.Evaluate(network, data.Validation.Count > 0 || !trainingWhenNoneHeldOut ? data.Validation : data.Training.Take(1).ToList(), pictures);
+        ElasticDeformation3D.ForSpacing(Training[0].Image.Spacing, plan.InputTile);
 
     public override void WritePictures(string folder, TrainingPlan plan, IAugmentation? augmentation) =>
-        TrainingPictures.Write(folder, data.Training[0], plan, plan.Classes, augmentation);
+        TrainingPictures.Write(folder, Training[0], plan, plan.Classes, augmentation);
+
+    protected override EvaluationReport Evaluate(nn.Module<Tensor, Tensor> network, IReadOnlyList<VolumeSample> samples, string? pictures) =>
+        UNetEvaluator.Evaluate(network, samples, pictures);
 }

@@ -67,10 +67,11 @@ public sealed class VolumeCommandTests : IDisposable
         Assert.True(File.Exists(Path.Combine(pictures, "v0-prediction-slices.png")));
 
         var predictions = Path.Combine(_folder, "predictions");
-        (code, output) = Unet("predict", "--model", checkpoint, "--input", Path.Combine(data, "images"), "--out", predictions);
+        (code, output) = Unet("predict", "--model", checkpoint, "--input", Path.Combine(data, "images"), "--out", predictions, "--spacing", "3,1,1");
         Assert.True(code == 0, output);
         var predicted = VolumeIO.ReadLabels(Path.Combine(predictions, "v0-prediction.nii.gz"));
         Assert.Equal((8, 32, 32), (predicted.Depth, predicted.Height, predicted.Width));
+        Assert.Equal(new double[] { 3, 1, 1 }, predicted.Spacing);
         Assert.All(predicted.Labels, c => Assert.InRange(c, 0, 1));
     }
 
@@ -100,7 +101,7 @@ public sealed class VolumeCommandTests : IDisposable
         ImageIO.WriteGray8(Path.Combine(Directory.CreateDirectory(Path.Combine(flat, "labels")).FullName, "a.png"), cells.Image);
         var (code, output) = Unet("train", "--arch", "small3d", "--data", flat, "--steps", "1", "--out", Path.Combine(_folder, "run3d"));
         Assert.Equal(UNetCommandLine.BadInput, code);
-        Assert.Contains("a.png' is a 2D image, but a 3D network trains on volumes", output, StringComparison.Ordinal);
+        Assert.Contains("a.png' is a 2D image, but a 3D network reads volumes", output, StringComparison.Ordinal);
         AssertOneErrorLine(output);
 
         // A one-page TIFF is a 2D image too.
@@ -149,5 +150,20 @@ public sealed class VolumeCommandTests : IDisposable
         (code, output) = Unet("train", "--arch", "small3d", "--spacing", "1,2", "--steps", "1", "--out", Path.Combine(_folder, "b"));
         Assert.Equal(UNetCommandLine.BadInput, code);
         Assert.Contains("--spacing has 2 values; give one for every axis or three (depth, height, width)", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Two_label_volumes_of_one_name_are_refused_naming_both()
+    {
+        var data = VolumeFolder("data");
+        var labels = VolumeIO.ReadLabels(Path.Combine(data, "labels", "v0.nii.gz"));
+        VolumeIO.WriteLabels(Path.Combine(data, "labels", "v0.tif"), labels);
+
+        var (code, output) = Unet("train", "--arch", "small3d", "--data", data, "--steps", "1", "--out", Path.Combine(_folder, "run"));
+
+        Assert.Equal(UNetCommandLine.BadInput, code);
+        Assert.Contains("v0.nii.gz' and '", output, StringComparison.Ordinal);
+        Assert.Contains("v0.tif' share the name 'v0', so either could be taken", output, StringComparison.Ordinal);
+        AssertOneErrorLine(output);
     }
 }

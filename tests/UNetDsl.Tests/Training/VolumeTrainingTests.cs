@@ -189,4 +189,22 @@ public sealed class VolumeTrainingTests : IDisposable
         Assert.Equal(slice.Report().RandError, report.RandError, 12);
         Assert.Equal(slice.Report().AdaptedRandError, report.AdaptedRandError, 12);
     }
+
+    [Fact]
+    public void A_volume_or_image_without_a_labelled_voxel_counts_in_no_figure()
+    {
+        int[] truth = [1, 1, 0, 0, 1, 1];
+        int[] predicted = [1, 0, 0, 0, 1, 1];
+        var alone = new EvaluationAccumulator(2);
+        alone.AddVolume(predicted, truth, 1, 2, 3, Losses.Unlabelled);
+        var withEmpty = new EvaluationAccumulator(2);
+        withEmpty.AddVolume(predicted, truth, 1, 2, 3, Losses.Unlabelled);
+        withEmpty.AddVolume([1, 1, 1, 1, 1, 1], Enumerable.Repeat(Losses.Unlabelled, 6).ToArray(), 1, 2, 3, Losses.Unlabelled);
+        withEmpty.Add([0, 0, 0, 0, 0, 0], Enumerable.Repeat(Losses.Unlabelled, 6).ToArray(), 3, 2, Losses.Unlabelled);
+
+        var (expected, actual) = (alone.Report(), withEmpty.Report());
+        Assert.Equal(expected, actual with { PerClass = expected.PerClass });
+        Assert.Equal(1, actual.Images);
+        Assert.Equal(expected.PerClass, actual.PerClass);
+    }
 }
