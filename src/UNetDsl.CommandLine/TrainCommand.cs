@@ -118,7 +118,7 @@ internal static class MetricsTable
         }
 
         AnsiConsole.Write(classes);
-        Console.WriteLine((unit == "volumes" ? "Volumes: Dice, IoU and pixel error over each whole volume, Rand errors slice by slice (as ISBI 2012 scores serial sections), then the mean over volumes. " : string.Empty) + "Pixel error: wrong pixels / pixels. Dice, IoU: per class, mean over the images whose labels hold the class (MONAI's DiceMetric, ignore_empty). " +
+        Console.WriteLine((unit == "volumes" ? "Volumes: Dice, IoU and pixel error over each whole volume, Rand errors slice by slice (as ISBI 2012 scores serial sections), then the mean over volumes. " : string.Empty) + $"Pixel error: wrong pixels / pixels. Dice, IoU: per class, mean over the {unit} whose labels hold the class (MONAI's DiceMetric, ignore_empty). " +
             "Rand error (ISBI 2012): 1 - V_Rand over the true foreground, predicted background pixels as singletons. Adapted Rand error (SNEMI3D, scikit-image's adapted_rand_error): predicted background one segment.");
     }
 
