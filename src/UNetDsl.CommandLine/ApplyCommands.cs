@@ -176,26 +176,39 @@ internal static class ApplyCommands
     {
         using var network = Load(catalog, checkpoint);
         var geometry = ((IUNetModule)network).Geometry;
-        var samples = source.All(geometry);
-        var (names, suffixes) = samples is IReadOnlyList<VolumeSample> volumes
-            ? (volumes.Select(v => v.Name), new[] { "-slices.png", "-prediction-slices.png", "-labels-slices.png" })
-            : (((IReadOnlyList<SegmentationSample>)samples).Select(s => s.Name), new[] { "-input.png", "-prediction.png", "-overlay.png" });
-        if (pictures is not null)
+        void Done(int done, int all) => Console.WriteLine($"  evaluated {done}/{all}");
+        EvaluationReport report;
+        if (geometry.Dimensions == 3)
         {
-            if (File.Exists(pictures))
-            {
-                throw new UsageException($"--pictures '{pictures}' is a file; give a folder.");
-            }
-
-            RefuseToReplace(names.SelectMany(name => suffixes.Select(suffix => Path.Combine(pictures, name + suffix))), overwrite, $"the pictures in '{pictures}', or choose another --pictures");
+            var volumes = source.AllVolumes(geometry);
+            CheckPictures(pictures, volumes.Select(v => v.Name), ["-slices.png", "-prediction-slices.png", "-labels-slices.png"], overwrite);
+            report = UNetEvaluator.Evaluate(network, volumes, pictures, Done);
+        }
+        else
+        {
+            var images = source.AllImages(geometry);
+            CheckPictures(pictures, images.Select(s => s.Name), ["-input.png", "-prediction.png", "-overlay.png"], overwrite);
+            report = UNetEvaluator.Evaluate(network, images, pictures, Done);
         }
 
-        void Done(int done, int all) => Console.WriteLine($"  evaluated {done}/{all}");
-        var report = samples is IReadOnlyList<VolumeSample> labelledVolumes
-            ? UNetEvaluator.Evaluate(network, labelledVolumes, pictures, Done)
-            : UNetEvaluator.Evaluate(network, (IReadOnlyList<SegmentationSample>)samples, pictures, Done);
-        MetricsTable.Write(report, samples is IReadOnlyList<VolumeSample> ? "labelled volume" : "labelled image");
+        MetricsTable.Write(report, geometry.Dimensions == 3 ? "labelled volume" : "labelled image");
         return 0;
+    }
+
+    // --pictures must be a folder, and the pictures evaluate would write there must not exist unless --overwrite.
+    private static void CheckPictures(string? pictures, IEnumerable<string> names, string[] suffixes, bool overwrite)
+    {
+        if (pictures is null)
+        {
+            return;
+        }
+
+        if (File.Exists(pictures))
+        {
+            throw new UsageException($"--pictures '{pictures}' is a file; give a folder.");
+        }
+
+        RefuseToReplace(names.SelectMany(name => suffixes.Select(suffix => Path.Combine(pictures, name + suffix))), overwrite, $"the pictures in '{pictures}', or choose another --pictures");
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using UNetDsl.Data;
 
 namespace UNetDsl.CommandLine;
@@ -37,13 +38,15 @@ internal sealed record DataSource(string? Folder, int? Validation, int? Unlabell
             : VolumeData.Synthetic(4, validation, seed, SyntheticClasses(geometry), spacing: spacing);
     }
 
-    /// <summary>The labelled samples of <see cref="Folder"/>, all of them, for evaluation.</summary>
-    public object All(UNetGeometry geometry) =>
-        geometry.Dimensions == 3
-            ? VolumeData.Load(Folder!, geometry.OutputChannels, Unlabelled, SpacingPerAxis())
-            : Spacing is null or { Length: 0 }
-                ? FolderDataset.Load(Folder!, geometry.OutputChannels, Unlabelled)
-                : throw new UsageException($"--spacing describes volumes; {geometry.Name} is a 2D network. Leave it out, or evaluate a 3D network.");
+    /// <summary>Every labelled image of <see cref="Folder"/>, for evaluating a 2D network.</summary>
+    public IReadOnlyList<SegmentationSample> AllImages(UNetGeometry geometry) =>
+        Spacing is null or { Length: 0 }
+            ? FolderDataset.Load(Folder!, geometry.OutputChannels, Unlabelled)
+            : throw new UsageException($"--spacing describes volumes; {geometry.Name} is a 2D network. Leave it out, or evaluate a 3D network.");
+
+    /// <summary>Every labelled volume of <see cref="Folder"/>, for evaluating a 3D network.</summary>
+    public IReadOnlyList<VolumeSample> AllVolumes(UNetGeometry geometry) =>
+        VolumeData.Load(Folder!, geometry.OutputChannels, Unlabelled, SpacingPerAxis());
 
     private double[]? SpacingPerAxis() => PerAxis(Spacing);
 
