@@ -75,6 +75,20 @@ public sealed class UNetGenerator : IIncrementalGenerator
             .Select(static (pair, _) => pair.Left is null ? null : new EmitJob(pair.Left, pair.Right.StemOf(pair.Left.Spec.FullName)))
             .WithTrackingName(StepNames.EmitJob);
 
+        RegisterSources(context, jobs);
+
+        var diagnostics = validated
+            .Select(static (outcome, _) => outcome.Diagnostics)
+            .WithTrackingName(StepNames.Diagnostics);
+
+        context.RegisterSourceOutput(diagnostics, ReportAll);
+
+        RegisterStrayAttributeChecks(context);
+    }
+
+    /// <summary>The module, its ONNX export and its PyTorch twin of every valid declaration, each file from the same cached job.</summary>
+    private static void RegisterSources(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<EmitJob?> jobs)
+    {
         context.RegisterSourceOutput(jobs, static (spc, job) =>
         {
             if (job is null)
@@ -97,14 +111,11 @@ public sealed class UNetGenerator : IIncrementalGenerator
                 AddSource(spc, job.Input, job.Stem + HintNames.PyTorch, PyTorchTwinEmitter.Emit);
             }
         });
+    }
 
-        var diagnostics = validated
-            .Select(static (outcome, _) => outcome.Diagnostics)
-            .WithTrackingName(StepNames.Diagnostics);
-
-        context.RegisterSourceOutput(diagnostics, ReportAll);
-
-        // [Level], [Bottleneck] and [Conditioning] on a class without [UNet] would otherwise be ignored silently.
+    /// <summary>[Level], [Bottleneck] and [Conditioning] on a class without [UNet] would otherwise be ignored silently.</summary>
+    private static void RegisterStrayAttributeChecks(IncrementalGeneratorInitializationContext context)
+    {
         foreach (var attributeName in new[] { DeclarationParser.LevelAttributeName, DeclarationParser.BottleneckAttributeName, DeclarationParser.ConditioningAttributeName })
         {
             var stray = context.SyntaxProvider

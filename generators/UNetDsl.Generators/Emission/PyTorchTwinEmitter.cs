@@ -77,7 +77,7 @@ internal static class PyTorchTwinEmitter
         p.Line();
         p.Line("Its state_dict keys equal the TorchSharp module's, so weights load either way (TorchSharp's format through");
         p.Line(HelperModule + ".load_torchsharp and save_torchsharp), and forward computes what the TorchSharp forward computes.");
-        p.Line("Input " + UNetEmitter.ShapeText(report.InputSize, net.InChannels) + " -> output " + UNetEmitter.ShapeText(report.OutputSize, net.Classes)
+        p.Line("Input " + TextFormat.ShapeText(report.InputSize, net.InChannels) + " -> output " + TextFormat.ShapeText(report.OutputSize, net.Classes)
             + (report.InputDeclared ? "" : " at the smallest valid size") + "; valid sizes per axis: " + string.Join(", ", report.Axes.Select(a => a.Describe())) + ".");
         p.Line("\"\"\"");
         p.Line();
@@ -95,84 +95,51 @@ internal static class PyTorchTwinEmitter
         p.Line("output_size = (" + string.Join(", ", report.OutputSize.Select(Int)) + (report.OutputSize.Count == 1 ? ",)" : ")"));
         p.Line("parameter_count = " + report.Parameters.ToString(CultureInfo.InvariantCulture));
         p.Line();
-        WriteConstructor(p, net);
+        WriteConstructor(p, report.Graph);
         WriteForward(p, net, report);
         p.Close();
         return p.ToString();
     }
 
-    private static void WriteConstructor(PythonWriter p, ResolvedNetwork net)
+    private static void WriteConstructor(PythonWriter p, LayerGraph graph)
     {
-        var d = Int(net.Dimensions);
-        var conditioning = net.Conditioning;
-
         // Assigned in the TorchSharp module's field order: PyTorch registers submodules in assignment order.
         p.Open("def __init__(self):");
         p.Line("super().__init__()");
-        if (conditioning is not null)
+        foreach (var node in TorchSharpLayers.Modules(graph))
         {
-            p.Line("self.time_embed = u.TimestepEmbedding(" + Int(conditioning.TimeChannels) + ")");
+            p.Line("self." + TorchSharpLayers.Field(node) + " = " + Constructor(node, graph.Network));
         }
 
-        foreach (var level in net.Levels)
-        {
-            p.Line("self.enc" + level.Number + " = " + Block(net, level.Encoder));
-            Transformer(p, net, conditioning?.AttentionAt(level.Number) == true, "attn_enc" + level.Number, level.Encoder.OutChannels);
-            if (!net.UniformPooling)
-            {
-                p.Line("self.pool" + level.Number + " = u.max_pool(" + d + ", " + List(level.Pool) + ")");
-            }
-            else if (level.Number == 1)
-            {
-                p.Line("self.pool = u.max_pool(" + d + ")");
-            }
-        }
-
-        p.Line("self.bottleneck = " + Block(net, net.Bottleneck));
-        Transformer(p, net, conditioning?.BottleneckAttention == true, "attn_bottleneck", net.Bottleneck.OutChannels);
-        if (net.Dropout > 0)
-        {
-            p.Line("self.dropout = nn.Dropout(" + net.Dropout.ToString("R", CultureInfo.InvariantCulture) + ")");
-        }
-
-        foreach (var level in net.Levels.Reverse())
-        {
-            var n = level.Number;
-            p.Line("self.up" + n + " = " + (net.UpSampling == UpSamplingKind.TransposedConv ? "u.up_conv(" : "u.UpsampleConv(")
-                + d + ", " + Int(level.UpInChannels) + ", " + Int(level.UpChannels) + ", " + List(level.Pool) + ")");
-            if (level.Skip == SkipJoin.AttentionGate)
-            {
-                p.Line("self.gate" + n + " = u.AttentionGate(" + d + ", " + Int(level.SkipChannels) + ", " + Int(level.UpInChannels) + ", "
-                    + Int(level.GateChannels) + ", " + List(level.Pool) + ")");
-            }
-
-            p.Line("self.dec" + n + " = " + Block(net, level.Decoder));
-            Transformer(p, net, conditioning?.AttentionAt(n) == true, "attn_dec" + n, level.Decoder.OutChannels);
-            if (level.DeepSupervision)
-            {
-                p.Line("self.head" + n + " = u.pointwise(" + d + ", " + Int(level.Decoder.OutChannels) + ", " + Int(net.Classes) + ")");
-            }
-        }
-
-        p.Line("self.head = u.pointwise(" + d + ", " + Int(net.HeadInChannels) + ", " + Int(net.Classes) + ")");
         p.Close();
         p.Line();
     }
 
-    private static void Transformer(PythonWriter p, ResolvedNetwork net, bool present, string name, int channels)
+    /// <summary>The PyTorch module of a layer, from the runtime's helper module where it has one.</summary>
+    private static string Constructor(LayerNode node, ResolvedNetwork net)
     {
-        if (present && net.Conditioning is { } conditioning)
+        var d = Int(net.Dimensions);
+        return node switch
         {
-            p.Line("self." + name + " = u.SpatialTransformer(" + Int(channels) + ", " + Int(conditioning.ContextChannels) + ", "
-                + Int(conditioning.Heads) + ", " + Int(net.NormGroups) + ")");
-        }
+            TimeEmbeddingNode time => "u.TimestepEmbedding(" + Int(time.Conditioning.TimeChannels) + ")",
+            ConvBlockNode block => Block(net, block.Stack),
+            ConvNeXtNode { Stack: var stack } => "u.ConvNeXtBlock(" + d + ", " + Int(stack.InChannels) + ", " + List(stack.Channels) + ", " + List(stack.Kernel) + ", \"" + net.Padding + "\")",
+            TransformerNode transformer => "u.SpatialTransformer(" + Int(transformer.Channels) + ", " + Int(transformer.Conditioning.ContextChannels) + ", "
+                + Int(transformer.Conditioning.Heads) + ", " + Int(net.NormGroups) + ")",
+            PoolNode { Shared: true } => "u.max_pool(" + d + ")",
+            PoolNode pool => "u.max_pool(" + d + ", " + List(pool.Factors) + ")",
+            DropoutNode dropout => "nn.Dropout(" + dropout.Probability.ToString("R", CultureInfo.InvariantCulture) + ")",
+            UpNode up => (up.UpSampling == UpSamplingKind.TransposedConv ? "u.up_conv(" : "u.UpsampleConv(") + d + ", " + Int(up.Of.UpInChannels) + ", " + Int(up.Of.UpChannels) + ", " + List(up.Of.Pool) + ")",
+            GateNode { Of: var of } => "u.AttentionGate(" + d + ", " + Int(of.SkipChannels) + ", " + Int(of.UpInChannels) + ", " + Int(of.GateChannels) + ", " + List(of.Pool) + ")",
+            HeadNode head => "u.pointwise(" + d + ", " + Int(head.InChannels) + ", " + Int(head.Classes) + ")",
+            _ => throw new System.InvalidOperationException("The layer " + node.Name + " has no module."),
+        };
     }
 
     private static void WriteForward(PythonWriter p, ResolvedNetwork net, NetworkReport report)
     {
         var conditioning = net.Conditioning;
         var supervised = net.SupervisedLevels;
-        string Shape(string layer) => "  # " + UNetEmitter.ShapeText(report.Layer(layer).Size, report.Layer(layer).Channels);
 
         if (conditioning is not null)
         {
@@ -203,80 +170,75 @@ internal static class PyTorchTwinEmitter
         }
 
         p.Open(conditioning is null ? "def _forward(self, input, heads):" : "def _forward(self, input, timestep, context, heads):");
-        p.Line("# input " + UNetEmitter.ShapeText(report.InputSize, net.InChannels));
-        var time = conditioning is null ? string.Empty : ", t";
-        if (conditioning is not null)
+        p.Line("# input " + TextFormat.ShapeText(report.InputSize, net.InChannels));
+        foreach (var node in report.Graph.Nodes)
         {
-            p.Line("t = self.time_embed(timestep)" + Shape("time_embed"));
+            WriteStep(p, node, report);
         }
 
-        foreach (var level in net.Levels)
-        {
-            var n = level.Number;
-            p.Line("skip" + n + " = self.enc" + n + "(" + (n == 1 ? "input" : "x") + time + ")" + Shape("enc" + n));
-            if (conditioning?.AttentionAt(n) == true)
-            {
-                p.Line("skip" + n + " = self.attn_enc" + n + "(skip" + n + ", context)" + Shape("attn_enc" + n));
-            }
-
-            p.Line("x = self." + (net.UniformPooling ? "pool" : "pool" + n) + "(skip" + n + ")" + Shape("pool" + n));
-        }
-
-        p.Line("x = self.bottleneck(x" + time + ")" + Shape("bottleneck"));
-        if (conditioning?.BottleneckAttention == true)
-        {
-            p.Line("x = self.attn_bottleneck(x, context)" + Shape("attn_bottleneck"));
-        }
-
-        if (net.Dropout > 0)
-        {
-            p.Line("x = self.dropout(x)" + Shape("dropout"));
-        }
-
-        foreach (var level in net.Levels.Reverse())
-        {
-            var n = level.Number;
-            if (level.Skip == SkipJoin.None)
-            {
-                p.Line("x = self.up" + n + "(x)" + Shape("up" + n));
-            }
-            else
-            {
-                var row = report.LevelTable.First(r => r.Level == n);
-                var skip = row.SkipCrop.Any(c => c != 0) ? "u.center_crop(skip" + level.SkipFrom + ", up)" : "skip" + level.SkipFrom;
-                p.Line("up = self.up" + n + "(x)" + Shape("up" + n));
-                switch (level.Skip)
-                {
-                    case SkipJoin.Concat:
-                        p.Line("x = torch.cat([" + skip + ", up], 1)" + Shape("cat" + n));
-                        break;
-                    case SkipJoin.Add:
-                        p.Line("x = up + " + skip + Shape("add" + n));
-                        break;
-                    default:
-                        // The gate reads x, the coarser decoder map, before it is replaced.
-                        p.Line("gated = self.gate" + n + "(" + skip + ", x)" + Shape("gate" + n));
-                        p.Line("x = torch.cat([gated, up], 1)" + Shape("cat" + n));
-                        break;
-                }
-            }
-
-            p.Line("x = self.dec" + n + "(x" + time + ")" + Shape("dec" + n));
-            if (conditioning?.AttentionAt(n) == true)
-            {
-                p.Line("x = self.attn_dec" + n + "(x, context)" + Shape("attn_dec" + n));
-            }
-
-            if (level.DeepSupervision)
-            {
-                p.Open("if heads is not None:");
-                p.Line("heads.insert(0, self.head" + n + "(x))" + Shape("head" + n));
-                p.Close();
-            }
-        }
-
-        p.Line("return self.head(x)" + Shape("head"));
         p.Close();
+    }
+
+    /// <summary>
+    /// The variable holding a node's output: the running map <c>x</c>, a skip <c>skipN</c>, the timestep embedding
+    /// <c>t</c>, and within a decoder join <c>up</c> and <c>gated</c>; a crop is the expression that makes it.
+    /// </summary>
+    private static string Variable(NetworkReport report, int index)
+    {
+        var graph = report.Graph;
+        return index == LayerGraph.NetworkInput ? "input"
+            : graph.IsSkip(index) ? "skip" + Int(graph[index].Level)
+            : graph[index] switch
+            {
+                TimeEmbeddingNode => "t",
+                UpNode { Of.Skip: not SkipJoin.None } => "up",
+                CropNode crop => report.Shape(crop).Cuts ? "u.center_crop(" + Variable(report, crop.Inputs[0]) + ", " + Variable(report, crop.Inputs[1]) + ")" : Variable(report, crop.Inputs[0]),
+                GateNode => "gated",
+                _ => "x",
+            };
+    }
+
+    private static void WriteStep(PythonWriter p, LayerNode node, NetworkReport report)
+    {
+        string In(int input) => Variable(report, node.Inputs[input]);
+        var shape = "  # " + TextFormat.ShapeText(report.Shape(node).Size, report.Shape(node).Channels);
+        var assign = Variable(report, node.Index) + " = ";
+        var call = "self." + TorchSharpLayers.Field(node);
+        switch (node)
+        {
+            case TimeEmbeddingNode:
+                p.Line(assign + call + "(timestep)" + shape);
+                break;
+            case StackNode stack:
+                p.Line(assign + call + "(" + In(0) + (stack.Stack.TimeConditioned ? ", t" : string.Empty) + ")" + shape);
+                break;
+            case TransformerNode:
+                p.Line(assign + call + "(" + In(0) + ", context)" + shape);
+                break;
+            case GateNode:
+                // The gate reads x, the coarser decoder map, before it is replaced.
+                p.Line(assign + call + "(" + In(0) + ", " + In(1) + ")" + shape);
+                break;
+            case JoinNode { Join: SkipJoin.Add }:
+                p.Line(assign + In(1) + " + " + In(0) + shape);
+                break;
+            case JoinNode:
+                p.Line(assign + "torch.cat([" + In(0) + ", " + In(1) + "], 1)" + shape);
+                break;
+            case HeadNode { Level: 0 }:
+                p.Line("return " + call + "(" + In(0) + ")" + shape);
+                break;
+            case HeadNode:
+                p.Open("if heads is not None:");
+                p.Line("heads.insert(0, " + call + "(" + In(0) + "))" + shape);
+                p.Close();
+                break;
+            case CropNode:
+                break;
+            default:
+                p.Line(assign + call + "(" + In(0) + ")" + shape);
+                break;
+        }
     }
 
     private static string Block(ResolvedNetwork net, ConvStack stack) =>

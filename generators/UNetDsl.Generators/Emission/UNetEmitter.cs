@@ -4,6 +4,7 @@ using System.Linq;
 using System.Text;
 using UNetDsl.Generators.Model;
 using UNetDsl.Generators.Shapes;
+using static UNetDsl.Generators.Emission.TextFormat;
 
 namespace UNetDsl.Generators.Emission;
 
@@ -13,8 +14,7 @@ internal static class UNetEmitter
     public const string GeneratorName = "UNetDsl.Generators";
     public const string GeneratorVersion = "0.1.0";
 
-    private const string Tensor = "global::TorchSharp.torch.Tensor";
-    private const string Layer = "global::UNetDsl.Layers.Layer";
+    private const string Tensor = TorchSharpLayers.Tensor;
 
     /// <summary>The type <c>ForwardWithHeads</c> returns, nested in the network.</summary>
     public const string HeadsTypeName = "HeadOutputs";
@@ -25,9 +25,9 @@ internal static class UNetEmitter
     /// </summary>
     public static IEnumerable<string> MemberNames(ResolvedNetwork net)
     {
-        foreach (var (name, _) in Fields(net))
+        foreach (var node in TorchSharpLayers.Modules(LayerGraph.Build(net)))
         {
-            yield return name;
+            yield return TorchSharpLayers.Field(node);
         }
 
         string[] members =
@@ -74,12 +74,12 @@ internal static class UNetEmitter
             ? "global::TorchSharp.torch.nn.Module<" + Tensor + ", " + Tensor + ">"
             : "global::TorchSharp.torch.nn.Module<" + Tensor + ", " + Tensor + ", " + Tensor + ", " + Tensor + ">";
         w.Open(spec.Accessibility + " partial class " + Identifiers.TypeName(spec) + " : " + moduleType + ", global::UNetDsl.IUNetModule");
-        WriteFacts(w, spec, report);
-        WriteFields(w, net);
-        WriteConstructor(w, spec, net);
+        FactsEmitter.Write(w, spec, report);
+        TorchSharpLayers.WriteFields(w, report.Graph);
+        TorchSharpLayers.WriteConstructor(w, spec, report.Graph);
         WriteForward(w, spec, report);
-        WriteInference(w, net);
-        WriteDispose(w, net);
+        WriteInference(w, report.Graph);
+        TorchSharpLayers.WriteDispose(w, report.Graph);
         if (net.SupervisedLevels.Length > 0)
         {
             WriteHeadsType(w, spec, report);
@@ -106,7 +106,7 @@ internal static class UNetEmitter
             + (report.InputDeclared ? string.Empty : " at the smallest valid size") + "; " + Group(report.Parameters) + " parameters; valid sizes per axis: "
             + string.Join(", ", report.Axes.Select(a => a.Describe())) + ".") + "</para>\n");
         doc.Append("<code>\n");
-        foreach (var line in LevelTable(report))
+        foreach (var line in FactsEmitter.LevelTable(report))
         {
             doc.Append(Escape(line)).Append('\n');
         }
@@ -116,320 +116,10 @@ internal static class UNetEmitter
         w.Doc(doc.ToString());
     }
 
-    /// <summary>The architecture table shown when hovering the class.</summary>
-    internal static IEnumerable<string> LevelTable(NetworkReport report)
-    {
-        var rows = new List<string[]> { new[] { "level", "encoder", "channels", "skip", "crop", "decoder", "channels" } };
-        foreach (var row in report.LevelTable)
-        {
-            rows.Add(new[]
-            {
-                row.Level.ToString(CultureInfo.InvariantCulture),
-                SizeText(row.EncoderSize),
-                row.EncoderChannels.ToString(CultureInfo.InvariantCulture),
-                row.Skip,
-                SizeText(row.SkipCrop),
-                SizeText(row.DecoderSize),
-                row.DecoderChannels.ToString(CultureInfo.InvariantCulture),
-            });
-        }
-
-        var bottleneck = report.Layer("bottleneck");
-        rows.Add(new[] { "bottom", SizeText(bottleneck.Size), bottleneck.Channels.ToString(CultureInfo.InvariantCulture), string.Empty, string.Empty, string.Empty, string.Empty });
-        var widths = Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
-        return rows.Select(r => string.Join(" | ", r.Select((cell, c) => cell.PadRight(widths[c]))).TrimEnd());
-    }
-
-    private static void WriteFacts(SourceWriter w, UNetSpec spec, NetworkReport report)
-    {
-        var net = report.Network;
-        var input = ShapeText(report.InputSize, net.InChannels, batch: "1");
-        w.Line("/// <summary>Trainable parameters, as TorchSharp counts them: " + Group(report.Parameters) + ".</summary>");
-        w.Line("public const long ParameterCount = " + report.Parameters.ToString(CultureInfo.InvariantCulture) + "L;");
-        w.Line();
-        var heads = net.SupervisedLevels.Length > 0 ? ", deep-supervision heads included (as ForwardWithHeads runs them)" : string.Empty;
-        w.Line("/// <summary>Multiply-accumulates of the convolutions in one forward pass over " + input + heads + ".</summary>");
-        w.Line("public const long MultiplyAccumulates = " + report.MultiplyAccumulates.ToString(CultureInfo.InvariantCulture) + "L;");
-        w.Line();
-        w.Line("/// <summary>Channels the input must have.</summary>");
-        w.Line("public const int InputChannels = " + net.InChannels.ToString(CultureInfo.InvariantCulture) + ";");
-        w.Line();
-        w.Line("/// <summary>Channels of the output: one score map per class.</summary>");
-        w.Line("public const int OutputChannels = " + net.Classes.ToString(CultureInfo.InvariantCulture) + ";");
-        w.Line();
-        w.Line("/// <summary>Spatial dimensions: 2 for (N, C, H, W), 3 for (N, C, D, H, W).</summary>");
-        w.Line("public const int SpatialDimensions = " + net.Dimensions.ToString(CultureInfo.InvariantCulture) + ";");
-        w.Line();
-        w.Line("/// <summary>True when the declaration fixed the input size; otherwise <see cref=\"InputSize\"/> is the smallest valid one.</summary>");
-        w.Line("public const bool HasDeclaredInputSize = " + (report.InputDeclared ? "true" : "false") + ";");
-        w.Line();
-        w.Line("/// <summary>The " + (report.InputDeclared ? "declared" : "smallest valid") + " input size per spatial axis: " + SizeText(report.InputSize) + ".</summary>");
-        w.Line("public static global::System.Collections.Generic.IReadOnlyList<int> InputSize { get; } = new int[] { " + Ints(report.InputSize) + " };");
-        w.Line();
-        w.Line("/// <summary>The output size per spatial axis for <see cref=\"InputSize\"/>: " + SizeText(report.OutputSize) + ".</summary>");
-        w.Line("public static global::System.Collections.Generic.IReadOnlyList<int> OutputSize { get; } = new int[] { " + Ints(report.OutputSize) + " };");
-        w.Line();
-        w.Line("/// <summary>");
-        w.Line("/// The most input pixels an output pixel away from the borders depends on, per spatial axis: " + SizeText(report.ReceptiveField) + ".");
-        w.Line("/// It depends on the pixel's position modulo the pooling period; <see cref=\"MinimumReceptiveField\"/> is the fewest.");
-        w.Line("/// </summary>");
-        w.Line("public static global::System.Collections.Generic.IReadOnlyList<int> ReceptiveField { get; } = new int[] { " + Ints(report.ReceptiveField) + " };");
-        w.Line();
-        w.Line("/// <summary>The fewest input pixels an output pixel away from the borders depends on, per spatial axis: " + SizeText(report.MinimumReceptiveField) + ".</summary>");
-        w.Line("public static global::System.Collections.Generic.IReadOnlyList<int> MinimumReceptiveField { get; } = new int[] { " + Ints(report.MinimumReceptiveField) + " };");
-        w.Line();
-        w.Line("/// <summary>The valid input sizes of each spatial axis: " + string.Join(", ", report.Axes.Select(a => a.Describe())) + ".</summary>");
-        w.Line("public static global::System.Collections.Generic.IReadOnlyList<global::UNetDsl.ValidSizeRule> SizeRules => s_sizeRules;");
-        w.Line();
-        w.Line("private static readonly global::UNetDsl.ValidSizeRule[] s_sizeRules = new global::UNetDsl.ValidSizeRule[]");
-        w.Line("{");
-        foreach (var axis in report.Axes)
-        {
-            w.Line("    new global::UNetDsl.ValidSizeRule(" + axis.MinInput + ", " + axis.Step + ", " + axis.Shrink + "),");
-        }
-
-        w.Line("};");
-        w.Line();
-        w.Line("/// <summary>The shape of an input batch of <see cref=\"InputSize\"/>: " + ShapeText(report.InputSize, net.InChannels) + ".</summary>");
-        w.Line("public static long[] InputShape(long batch = 1) => new long[] { batch, " + net.InChannels + ", " + Ints(report.InputSize) + " };");
-        w.Line();
-        w.Line("/// <summary>The shape of the output for <see cref=\"InputShape\"/>: " + ShapeText(report.OutputSize, net.Classes) + ".</summary>");
-        w.Line("public static long[] OutputShape(long batch = 1) => new long[] { batch, " + net.Classes + ", " + Ints(report.OutputSize) + " };");
-        w.Line();
-        const string ForAxis = "global::UNetDsl.ValidSizeRule.ForAxis(s_sizeRules, axis)";
-        w.Line("/// <summary>True when <paramref name=\"size\"/> lines up through every pooling and skip along <paramref name=\"axis\"/>.</summary>");
-        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"axis\"/> is not a spatial axis.</exception>");
-        w.Line("public static bool IsValidInputSize(int size, int axis = 0) => " + ForAxis + ".IsValid(size);");
-        w.Line();
-        w.Line("/// <summary>");
-        w.Line("/// The nearest valid input sizes at or below (null when none) and at or above <paramref name=\"size\"/>; any size below");
-        w.Line("/// the smallest valid one, 0 and negative ones included, gives (null, smallest).");
-        w.Line("/// </summary>");
-        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">");
-        w.Line("/// <paramref name=\"size\"/> is above the largest valid int (<see cref=\"global::UNetDsl.ValidSizeRule.MaxInput\"/>), or <paramref name=\"axis\"/> is not a spatial axis.");
-        w.Line("/// </exception>");
-        w.Line("public static (int? Below, int Above) NearestValidInputSizes(int size, int axis = 0) => " + ForAxis + ".Nearest(size);");
-        w.Line();
-        w.Line("/// <summary>The output size for a valid input size along <paramref name=\"axis\"/>.</summary>");
-        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The size is not valid, or <paramref name=\"axis\"/> is not a spatial axis.</exception>");
-        w.Line("public static int OutputSizeFor(int inputSize, int axis = 0) => " + ForAxis + ".OutputFor(inputSize);");
-        w.Line();
-        w.Line("/// <summary>The input and output geometry, for code that works with any generated U-Net.</summary>");
-        w.Line("public static global::UNetDsl.UNetGeometry StaticGeometry { get; } = new global::UNetDsl.UNetGeometry(");
-        w.Line("    " + Identifiers.StringLiteral(spec.TypeName) + ", SpatialDimensions, InputChannels, OutputChannels, s_sizeRules, InputSize, OutputSize, ParameterCount);");
-        w.Line();
-        w.Line("/// <inheritdoc />");
-        w.Line("public global::UNetDsl.UNetGeometry Geometry => StaticGeometry;");
-        w.Line();
-        w.Line("/// <summary>A table of every layer with its output shape and parameters for " + input + ", like torchinfo's summary.</summary>");
-        w.Line("public static string Summary() => SummaryText;");
-        w.Line();
-        w.Line("private const string SummaryText =");
-        w.StringLines(SummaryTable(spec, report).ToList());
-        w.Line();
-    }
-
-    /// <summary>The rows of <c>Summary()</c>.</summary>
-    internal static IEnumerable<string> SummaryTable(UNetSpec spec, NetworkReport report)
-    {
-        var net = report.Network;
-        var rows = new List<string[]> { new[] { "input", string.Empty, ShapeText(report.InputSize, net.InChannels, batch: "1"), "0" } };
-        rows.AddRange(report.Layers.Select(l => new[] { l.Name, l.Description, ShapeText(l.Size, l.Channels, batch: "1"), Group(l.Parameters) }));
-        var header = new[] { "Layer", "Kind", "Output shape", "Param #" };
-        var widths = Enumerable.Range(0, 4).Select(c => System.Math.Max(header[c].Length, rows.Max(r => r[c].Length))).ToArray();
-        string Row(string[] cells) => (cells[0].PadRight(widths[0]) + "  " + cells[1].PadRight(widths[1]) + "  " + cells[2].PadRight(widths[2]) + "  " + cells[3].PadLeft(widths[3])).TrimEnd();
-        var rule = new string('=', widths.Sum() + 6);
-
-        yield return spec.TypeName + ": " + net.Dimensions + "D U-Net, " + net.Levels.Count + " levels, '" + net.Padding + "' padding, "
-            + net.Normalization + " normalisation, " + net.Activation + ", " + net.UpSampling + " up-sampling";
-        yield return rule;
-        yield return Row(header);
-        yield return rule;
-        foreach (var row in rows)
-        {
-            yield return Row(row);
-        }
-
-        yield return rule;
-        yield return "Total params: " + Group(report.Parameters);
-        yield return "Multiply-accumulates: " + Group(report.MultiplyAccumulates) + " (" + (report.MultiplyAccumulates / 1e9).ToString("0.00", CultureInfo.InvariantCulture) + " G)";
-        yield return "Receptive field: " + ReceptiveFieldText(report);
-        yield return "Valid input sizes per axis: " + string.Join(", ", report.Axes.Select((a, i) => ShapeEngine.AxisName(net.Dimensions, i) + " = " + a.Describe()))
-            + "; output = input - " + string.Join("x", report.Axes.Select(a => a.Shrink.ToString(CultureInfo.InvariantCulture)));
-    }
-
-    /// <summary>"60x60", or "188x188 to 204x204 input pixels, by the output pixel's position" when output pixels see different extents.</summary>
-    internal static string ReceptiveFieldText(NetworkReport report) =>
-        report.MinimumReceptiveField.Equals(report.ReceptiveField)
-            ? SizeText(report.ReceptiveField)
-            : SizeText(report.MinimumReceptiveField) + " to " + SizeText(report.ReceptiveField) + " input pixels, by the output pixel's position";
-
-    private const string Module = "global::TorchSharp.torch.nn.Module<" + Tensor + ", " + Tensor + ">";
-
-    /// <summary>The submodules in the order forward calls them, with their field types.</summary>
-    private static IEnumerable<(string Name, string Type)> Fields(ResolvedNetwork net)
-    {
-        // Declared in call order: RegisterComponents names submodules after these fields, and named_children and
-        // state_dict follow declaration order.
-        var conditioning = net.Conditioning;
-        var block = conditioning is null ? "global::UNetDsl.Layers.ConvBlock" : "global::UNetDsl.Layers.Conditioning.TimeConditionedBlock";
-        const string Transformer = "global::UNetDsl.Layers.Conditioning.SpatialTransformer";
-        if (conditioning is not null)
-        {
-            yield return ("time_embed", "global::UNetDsl.Layers.Conditioning.TimestepEmbedding");
-        }
-
-        foreach (var level in net.Levels)
-        {
-            yield return ("enc" + level.Number, block);
-            if (conditioning?.AttentionAt(level.Number) == true)
-            {
-                yield return ("attn_enc" + level.Number, Transformer);
-            }
-
-            if (!net.UniformPooling)
-            {
-                yield return ("pool" + level.Number, Module);
-            }
-            else if (level.Number == 1)
-            {
-                // One pooling module serves every level: it has no parameters.
-                yield return ("pool", Module);
-            }
-        }
-
-        yield return ("bottleneck", block);
-        if (conditioning?.BottleneckAttention == true)
-        {
-            yield return ("attn_bottleneck", Transformer);
-        }
-
-        if (net.Dropout > 0)
-        {
-            yield return ("dropout", "global::TorchSharp.Modules.Dropout");
-        }
-
-        foreach (var level in net.Levels.Reverse())
-        {
-            yield return ("up" + level.Number, net.UpSampling == UpSamplingKind.TransposedConv ? Module : "global::UNetDsl.Layers.UpsampleConv");
-            if (level.Skip == SkipJoin.AttentionGate)
-            {
-                yield return ("gate" + level.Number, "global::UNetDsl.Layers.AttentionGate");
-            }
-
-            yield return ("dec" + level.Number, block);
-            if (conditioning?.AttentionAt(level.Number) == true)
-            {
-                yield return ("attn_dec" + level.Number, Transformer);
-            }
-
-            if (level.DeepSupervision)
-            {
-                yield return ("head" + level.Number, Module);
-            }
-        }
-
-        yield return ("head", "global::TorchSharp.Modules.Conv" + net.Dimensions + "d");
-    }
-
-    private static void WriteFields(SourceWriter w, ResolvedNetwork net)
-    {
-        foreach (var (name, type) in Fields(net))
-        {
-            w.Line("private readonly " + type + " " + name + ";");
-        }
-
-        w.Line();
-    }
-
-    private static void WriteConstructor(SourceWriter w, UNetSpec spec, ResolvedNetwork net)
-    {
-        var d = net.Dimensions.ToString(CultureInfo.InvariantCulture);
-        w.Line("/// <summary>Builds the network with freshly initialised parameters.</summary>");
-        w.Line("/// <param name=\"device\">Where the parameters live; null for the default device (the CPU).</param>");
-        w.Line("/// <param name=\"dtype\">The parameters' type; null for the default type (float32).</param>");
-        w.Line("public " + Identifiers.TypeName(spec) + "(global::TorchSharp.torch.Device? device = null, global::TorchSharp.torch.ScalarType? dtype = null)");
-        w.Open("    : base(" + Identifiers.StringLiteral(spec.TypeName) + ")");
-        var conditioning = net.Conditioning;
-        if (conditioning is not null)
-        {
-            w.Line("time_embed = new global::UNetDsl.Layers.Conditioning.TimestepEmbedding(\"time_embed\", " + conditioning.TimeChannels + ", device, dtype);");
-        }
-
-        foreach (var level in net.Levels)
-        {
-            w.Line("enc" + level.Number + " = " + Block(net, "enc" + level.Number, level.Encoder) + ";");
-            WriteTransformer(w, net, conditioning?.AttentionAt(level.Number) == true, "attn_enc" + level.Number, level.Encoder.OutChannels);
-            if (!net.UniformPooling)
-            {
-                w.Line("pool" + level.Number + " = " + Layer + ".MaxPool(" + d + ", " + IntArray(level.Pool) + ");");
-            }
-        }
-
-        if (net.UniformPooling)
-        {
-            w.Line("pool = " + Layer + ".MaxPool(" + d + ");");
-        }
-
-        w.Line("bottleneck = " + Block(net, "bottleneck", net.Bottleneck) + ";");
-        WriteTransformer(w, net, conditioning?.BottleneckAttention == true, "attn_bottleneck", net.Bottleneck.OutChannels);
-        if (net.Dropout > 0)
-        {
-            w.Line("dropout = global::TorchSharp.torch.nn.Dropout(" + net.Dropout.ToString("R", CultureInfo.InvariantCulture) + ");");
-        }
-
-        foreach (var level in net.Levels.Reverse())
-        {
-            var n = level.Number;
-            var up = net.UpSampling == UpSamplingKind.TransposedConv
-                ? Layer + ".UpConv(" + d + ", " + level.UpInChannels + ", " + level.UpChannels + ", " + IntArray(level.Pool) + ", device, dtype)"
-                : "new global::UNetDsl.Layers.UpsampleConv(\"up" + n + "\", " + d + ", " + level.UpInChannels + ", " + level.UpChannels + ", " + IntArray(level.Pool) + ", device, dtype)";
-            w.Line("up" + n + " = " + up + ";");
-            if (level.Skip == SkipJoin.AttentionGate)
-            {
-                w.Line("gate" + n + " = new global::UNetDsl.Layers.AttentionGate(\"gate" + n + "\", " + d + ", " + level.SkipChannels + ", " + level.UpInChannels + ", "
-                    + level.GateChannels + ", " + IntArray(level.Pool) + ", device, dtype);");
-            }
-
-            w.Line("dec" + n + " = " + Block(net, "dec" + n, level.Decoder) + ";");
-            WriteTransformer(w, net, conditioning?.AttentionAt(n) == true, "attn_dec" + n, level.Decoder.OutChannels);
-            if (level.DeepSupervision)
-            {
-                w.Line("head" + n + " = " + Layer + ".Pointwise(" + d + ", " + level.Decoder.OutChannels + ", " + net.Classes + ", device, dtype);");
-            }
-        }
-
-        w.Line("head = global::TorchSharp.torch.nn.Conv" + d + "d(" + net.HeadInChannels + ", " + net.Classes + ", 1, device: device, dtype: dtype);");
-        w.Line("RegisterComponents();");
-        w.Close();
-        w.Line();
-    }
-
-    private static void WriteTransformer(SourceWriter w, ResolvedNetwork net, bool present, string name, int channels)
-    {
-        if (present && net.Conditioning is { } conditioning)
-        {
-            w.Line(name + " = new global::UNetDsl.Layers.Conditioning.SpatialTransformer(\"" + name + "\", " + channels + ", " + conditioning.ContextChannels + ", "
-                + conditioning.Heads + ", " + net.NormGroups + ", device, dtype);");
-        }
-    }
-
     private static void WriteForward(SourceWriter w, UNetSpec spec, NetworkReport report)
     {
         var net = report.Network;
         var supervised = net.SupervisedLevels;
-        string Shape(string layer) => "// " + ShapeText(report.Layer(layer).Size, report.Layer(layer).Channels);
-
-        // The skip of each encoder level is released right after the last decoder level that joins it.
-        var lastUse = new Dictionary<int, int>();
-        foreach (var level in net.Levels.Reverse())
-        {
-            if (level.Skip != SkipJoin.None)
-            {
-                lastUse[level.SkipFrom] = level.Number;
-            }
-        }
-
         w.Line("/// <summary>Runs the network on <paramref name=\"input\"/>, " + ShapeText(report.InputSize, net.InChannels) + " for the reference size.</summary>");
         w.Line("/// <param name=\"input\">A batch [N, " + net.InChannels + ", " + string.Join(", ", Enumerable.Range(0, net.Dimensions).Select(a => ShapeEngine.AxisName(net.Dimensions, a)))
             + "]; each spatial size must be valid (see <see cref=\"SizeRules\"/>).</param>");
@@ -472,126 +162,7 @@ internal static class UNetEmitter
             w.Line("global::UNetDsl.InputGuard.CheckConditioning(input, timestep, context, " + Identifiers.StringLiteral(spec.TypeName) + ", " + conditioning.ContextChannels + ");");
         }
 
-        w.Line("using global::TorchSharp.DisposeScope scope = global::TorchSharp.torch.NewDisposeScope();");
-        w.Line("// input " + ShapeText(report.InputSize, net.InChannels));
-        if (conditioning is not null)
-        {
-            w.Line(Tensor + " t = time_embed.call(timestep); " + Shape("time_embed"));
-        }
-
-        var time = conditioning is null ? string.Empty : ", t";
-        void Attention(bool present, string name, string variable)
-        {
-            if (present)
-            {
-                w.Line(variable + " = Consume(" + variable + ", " + name + ".call(" + variable + ", context)); " + Shape(name));
-            }
-        }
-
-        w.Line(Tensor + " x;");
-        foreach (var level in net.Levels)
-        {
-            var n = level.Number;
-            var pool = net.UniformPooling ? "pool" : "pool" + n;
-            var levelInput = n == 1 ? "input" : "x";
-            if (level.Checkpoint)
-            {
-                WriteCheckpointedEncoder(w, report, level, pool, levelInput, lastUse.ContainsKey(n), Shape);
-                continue;
-            }
-
-            w.Line(Tensor + " skip" + n + " = enc" + n + ".call(" + levelInput + time + "); " + Shape("enc" + n));
-            Attention(conditioning?.AttentionAt(n) == true, "attn_enc" + n, "skip" + n);
-            if (n > 1)
-            {
-                w.Line("x.Dispose();");
-            }
-
-            if (!lastUse.ContainsKey(n))
-            {
-                // No decoder level joins this skip; keep only what the pooling needs.
-                w.Line("x = Consume(skip" + n + ", " + pool + ".call(skip" + n + ")); " + Shape("pool" + n));
-            }
-            else
-            {
-                w.Line("x = " + pool + ".call(skip" + n + "); " + Shape("pool" + n));
-            }
-        }
-
-        w.Line("x = Consume(x, bottleneck.call(x" + time + ")); " + Shape("bottleneck"));
-        Attention(conditioning?.BottleneckAttention == true, "attn_bottleneck", "x");
-        if (net.Dropout > 0)
-        {
-            w.Line("x = Consume(x, dropout.call(x)); " + Shape("dropout"));
-        }
-
-        foreach (var level in net.Levels.Reverse())
-        {
-            var n = level.Number;
-            var lastJoinOfSkip = level.Skip != SkipJoin.None && lastUse[level.SkipFrom] == n;
-            if (level.Checkpoint)
-            {
-                // The decoder block is recomputed in backward from what enters it: the coarser map, the skip it
-                // joins and, in a conditional network, the timestep embedding and the context.
-                var inputs = new List<string> { "x" };
-                var bindings = new List<string> { Tensor + " x = d[0];" };
-                if (level.Skip != SkipJoin.None)
-                {
-                    bindings.Add(Tensor + " skip" + level.SkipFrom + " = d[" + inputs.Count + "];");
-                    inputs.Add("skip" + level.SkipFrom);
-                }
-
-                if (conditioning is not null)
-                {
-                    bindings.Add(Tensor + " t = d[" + inputs.Count + "];");
-                    inputs.Add("t");
-                    if (conditioning.AttentionAt(n))
-                    {
-                        bindings.Add(Tensor + " context = d[" + inputs.Count + "];");
-                        inputs.Add("context");
-                    }
-                }
-
-                w.Line("x = Consume(x, global::UNetDsl.Layers.ActivationCheckpoint.Run(new " + Tensor + "[] { " + string.Join(", ", inputs) + " }, d =>");
-                w.Line("{");
-                w.Indent();
-                foreach (var binding in bindings)
-                {
-                    w.Line(binding);
-                }
-
-                WriteDecoderLevel(w, report, level, lastJoinOfSkip, Shape, Attention, time, joinInBlock: true);
-                w.Line("return new[] { x };");
-                w.Close(")[0]);");
-                if (lastJoinOfSkip)
-                {
-                    w.Line("skip" + level.SkipFrom + ".Dispose();");
-                }
-            }
-            else
-            {
-                WriteDecoderLevel(w, report, level, lastJoinOfSkip, Shape, Attention, time);
-            }
-
-            if (level.DeepSupervision)
-            {
-                w.Open("if (heads is not null)");
-                w.Line("heads[" + System.Array.IndexOf(supervised, level) + "] = head" + n + ".call(x); " + Shape("head" + n));
-                w.Close();
-                w.Line();
-            }
-        }
-
-        w.Line("x = Consume(x, head.call(x)); " + Shape("head"));
-        if (supervised.Length > 0)
-        {
-            w.Open("if (heads is not null)");
-            w.Line("scope.MoveToOuter(heads);");
-            w.Close();
-            w.Line();
-        }
-
-        w.Line("return scope.MoveToOuter(x);");
+        new TorchSharpForward(w, report).WriteBody();
         w.Close();
         w.Line();
         w.Line("/// <summary>");
@@ -609,147 +180,7 @@ internal static class UNetEmitter
         w.Line();
     }
 
-    /// <summary>
-    /// One encoder level as a recomputed segment: its block, attention and pooling run inside, and only their input
-    /// stays for backward. A skip joined only by this level's decoder leaves the segment already cut to what is joined
-    /// (a copy), so the full-size map need not outlive the forward pass.
-    /// </summary>
-    private static void WriteCheckpointedEncoder(SourceWriter w, NetworkReport report, ResolvedLevel level, string pool, string levelInput, bool joined, System.Func<string, string> shape)
-    {
-        var net = report.Network;
-        var n = level.Number;
-        var conditioning = net.Conditioning;
-        var inputs = new List<string> { levelInput };
-        var time = string.Empty;
-        var context = string.Empty;
-        if (conditioning is not null)
-        {
-            time = ", e[" + inputs.Count + "]";
-            inputs.Add("t");
-            if (conditioning.AttentionAt(n))
-            {
-                context = "e[" + inputs.Count + "]";
-                inputs.Add("context");
-            }
-        }
-
-        // A skip joined only by this level's own decoder can be cropped here, by the amount the shape engine derived:
-        // skip and up-sampled map then shrink and grow alike with the input, so the amount is the same for every
-        // valid size. A deeper level joining it scales differently, and gets the whole skip to crop itself.
-        var joiners = net.Levels.Where(l => l.Skip != SkipJoin.None && l.SkipFrom == n).ToList();
-        var ownJoin = joiners.Count == 1 && joiners[0].Number == n;
-        var crop = ownJoin ? report.LevelTable.First(r => r.Level == n).SkipCrop : default;
-        var cropped = ownJoin && crop.Any(c => c != 0);
-
-        w.Line(Tensor + "[] level" + n + " = global::UNetDsl.Layers.ActivationCheckpoint.Run(new " + Tensor + "[] { " + string.Join(", ", inputs) + " }, e =>");
-        w.Line("{");
-        w.Indent();
-        w.Line(Tensor + " skip = enc" + n + ".call(e[0]" + time + "); " + shape("enc" + n));
-        if (context.Length > 0)
-        {
-            w.Line("skip = Consume(skip, attn_enc" + n + ".call(skip, " + context + ")); " + shape("attn_enc" + n));
-        }
-
-        if (!joined)
-        {
-            w.Line("return new[] { Consume(skip, " + pool + ".call(skip)) }; " + shape("pool" + n));
-        }
-        else
-        {
-            w.Line(Tensor + " pooled = " + pool + ".call(skip); " + shape("pool" + n));
-            if (cropped)
-            {
-                w.Line(Tensor + " kept = Consume(skip, " + Layer + ".CenterCropCopy(skip, " + string.Join(", ", crop) + ")); // what decoder level " + joiners[0].Number + " joins");
-                w.Line("return new[] { kept, pooled };");
-            }
-            else
-            {
-                w.Line("return new[] { skip, pooled };");
-            }
-        }
-
-        w.Close(");");
-        if (joined)
-        {
-            w.Line(Tensor + " skip" + n + " = level" + n + "[0];");
-        }
-
-        if (n > 1)
-        {
-            w.Line("x.Dispose();");
-        }
-
-        w.Line("x = level" + n + "[" + (joined ? 1 : 0) + "];");
-    }
-
-    /// <summary>One decoder level: up-sampling, the skip join, the block and its attention.</summary>
-    private static void WriteDecoderLevel(SourceWriter w, NetworkReport report, ResolvedLevel level, bool lastJoinOfSkip, System.Func<string, string> shape, System.Action<bool, string, string> attention, string time, bool joinInBlock = false)
-    {
-        var n = level.Number;
-
-        // In a recomputed segment the block convolves skip and up-sampled map without concatenating them: the copy
-        // would be the largest tensor the segment holds for backward (ConvBlock.ForwardConcatenated).
-        joinInBlock &= level.Skip == SkipJoin.Concat && report.Network.Conditioning is null;
-        if (level.Skip == SkipJoin.None)
-        {
-            w.Line("x = Consume(x, up" + n + ".call(x)); " + shape("up" + n));
-        }
-        else
-        {
-            var row = report.LevelTable.First(r => r.Level == n);
-            var cropped = row.SkipCrop.Any(c => c != 0);
-            var skip = cropped ? "crop" : "skip" + level.SkipFrom;
-            w.Line("{");
-            w.Indent();
-            w.Line(Tensor + " up = up" + n + ".call(x); " + shape("up" + n));
-            if (cropped)
-            {
-                // A view of the skip: no copy, but its handle keeps the skip's memory alive, so it is released below.
-                w.Line(Tensor + " crop = " + Layer + ".CenterCrop(skip" + level.SkipFrom + ", up);");
-            }
-
-            switch (level.Skip)
-            {
-                case SkipJoin.Concat when joinInBlock:
-                    w.Line("x = Consume(x, dec" + n + ".ForwardConcatenated(" + skip + ", up)); " + shape("dec" + n));
-                    break;
-                case SkipJoin.Concat:
-                    w.Line("x = Consume(x, global::TorchSharp.torch.cat(new " + Tensor + "[] { " + skip + ", up }, 1)); " + shape("cat" + n));
-                    break;
-                case SkipJoin.Add:
-                    w.Line("x = Consume(x, up.add(" + skip + ")); " + shape("add" + n));
-                    break;
-                default:
-                    // The gate reads x (the coarser decoder map, g) before it is released.
-                    w.Line(Tensor + " gated = gate" + n + ".call(" + skip + ", x); " + shape("gate" + n));
-                    w.Line("x = Consume(x, global::TorchSharp.torch.cat(new " + Tensor + "[] { gated, up }, 1)); " + shape("cat" + n));
-                    w.Line("gated.Dispose();");
-                    break;
-            }
-
-            w.Line("up.Dispose();");
-            if (cropped)
-            {
-                w.Line("crop.Dispose();");
-            }
-
-            if (lastJoinOfSkip)
-            {
-                w.Line("skip" + level.SkipFrom + ".Dispose();");
-            }
-
-            w.Close();
-        }
-
-        if (!joinInBlock)
-        {
-            w.Line("x = Consume(x, dec" + n + ".call(x" + time + ")); " + shape("dec" + n));
-        }
-
-        attention(report.Network.Conditioning?.AttentionAt(n) == true, "attn_dec" + n, "x");
-    }
-
-    private static void WriteInference(SourceWriter w, ResolvedNetwork net)
+    private static void WriteInference(SourceWriter w, LayerGraph graph)
     {
         w.Line("/// <summary>");
         w.Line("/// Prepares the network for inference: evaluation mode, every batch norm folded into the convolution before");
@@ -760,7 +191,7 @@ internal static class UNetEmitter
         w.Line("/// <returns>The number of batch norms folded.</returns>");
         w.Open("public int PrepareForInference()");
         w.Line("eval();");
-        var blocks = Fields(net).Where(f => f.Type == "global::UNetDsl.Layers.ConvBlock").Select(f => f.Name + ".FoldBatchNorm()").ToList();
+        var blocks = TorchSharpLayers.Modules(graph).Where(TorchSharpLayers.FoldsBatchNorm).Select(node => node.Name + ".FoldBatchNorm()").ToList();
         w.Line("return " + (blocks.Count == 0 ? "0" : string.Join(" + ", blocks)) + ";");
         w.Close();
         w.Line();
@@ -778,7 +209,7 @@ internal static class UNetEmitter
         w.Line("return global::UNetDsl.Layers.Layer.UseChannelsLastForTraining(this, optimizer);");
         w.Close();
         w.Line();
-        if (net.Conditioning is null)
+        if (graph.Network.Conditioning is null)
         {
             w.Line("/// <summary>");
             w.Line("/// Runs <see cref=\"forward\"/> in inference mode (no autograd bookkeeping), on a channels-last view of the input;");
@@ -794,22 +225,6 @@ internal static class UNetEmitter
             w.Close();
             w.Line();
         }
-    }
-
-    private static void WriteDispose(SourceWriter w, ResolvedNetwork net)
-    {
-        w.Line("/// <inheritdoc />");
-        w.Open("protected override void Dispose(bool disposing)");
-        w.Open("if (disposing)");
-        foreach (var (name, _) in Fields(net))
-        {
-            w.Line(name + ".Dispose();");
-        }
-
-        w.Close();
-        w.Line();
-        w.Line("base.Dispose(disposing);");
-        w.Close();
     }
 
     /// <summary>
@@ -837,55 +252,15 @@ internal static class UNetEmitter
 
         w.Close();
         w.Line();
-        w.Line("/// <summary>The main head: " + ShapeText(report.Layer("head").Size, net.Classes) + " for the reference size.</summary>");
+        w.Line("/// <summary>The main head: " + ShapeText(report.Shapes[report.Graph.Output].Size, net.Classes) + " for the reference size.</summary>");
         w.Line("public " + Tensor + " Main { get; }");
         foreach (var level in supervised)
         {
             w.Line();
-            w.Line("/// <summary>The head at decoder level " + level.Number + ": " + ShapeText(report.Layer("head" + level.Number).Size, net.Classes) + " for the reference size.</summary>");
+            w.Line("/// <summary>The head at decoder level " + level.Number + ": " + ShapeText(report.Shapes[report.Graph.Level(level.Number).Head].Size, net.Classes) + " for the reference size.</summary>");
             w.Line("public " + Tensor + " Level" + level.Number + " { get; }");
         }
 
         w.Close();
     }
-
-    private static string Block(ResolvedNetwork net, string name, ConvStack stack) =>
-        stack.TimeConditioned
-            ? "new global::UNetDsl.Layers.Conditioning.TimeConditionedBlock(\"" + name + "\", " + net.Dimensions + ", " + stack.InChannels + ", " + IntArray(stack.Channels) + ", "
-                + IntArray(stack.Kernel) + ", " + net.NormGroups + ", global::UNetDsl.Activation." + net.Activation + ", " + stack.TimeChannels + ", device, dtype)"
-            : "new global::UNetDsl.Layers.ConvBlock(\"" + name + "\", " + net.Dimensions + ", " + stack.InChannels + ", new int[] { "
-        + Ints(stack.Channels) + " }, " + IntArray(stack.Kernel) + ", global::UNetDsl.ConvPadding." + net.Padding + ", global::UNetDsl.Normalization."
-        + net.Normalization + ", " + net.NormGroups + ", global::UNetDsl.Activation." + net.Activation + ", " + (stack.Residual ? "true" : "false") + ", device, dtype)";
-
-    private static string IntArray(IReadOnlyList<int> values) => "new int[] { " + Ints(values) + " }";
-
-    // Shapes and sizes go into nearly every line: joined in a loop, not through LINQ iterators over boxed arrays.
-    internal static string ShapeText(IReadOnlyList<int> size, int channels, string batch = "N") =>
-        Join(new StringBuilder("[").Append(batch).Append(", ").Append(channels.ToString(CultureInfo.InvariantCulture)), ", ", size, leadingSeparator: true).Append(']').ToString();
-
-    private static string SizeText(IReadOnlyList<int> size) => Join(new StringBuilder(), "x", size).ToString();
-
-    private static string Ints(IReadOnlyList<int> values) => Join(new StringBuilder(), ", ", values).ToString();
-
-    private static StringBuilder Join(StringBuilder text, string separator, IReadOnlyList<int> values, bool leadingSeparator = false)
-    {
-        for (var i = 0; i < values.Count; i++)
-        {
-            if (i > 0 || leadingSeparator)
-            {
-                text.Append(separator);
-            }
-
-            text.Append(values[i].ToString(CultureInfo.InvariantCulture));
-        }
-
-        return text;
-    }
-
-    private static string Group(long value) => value.ToString("#,0", CultureInfo.InvariantCulture);
-
-    private static string Plural(int count, string singular, string? plural = null) =>
-        count.ToString(CultureInfo.InvariantCulture) + " " + (count == 1 ? singular : plural ?? singular + "s");
-
-    private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 }

@@ -13,7 +13,7 @@ internal enum ActivationKind { ReLU = 0, LeakyReLU = 1, SiLU = 2, GELU = 3 }
 
 internal enum SkipJoin { Concat = 0, Add = 1, None = 2, AttentionGate = 3 }
 
-internal enum BlockKind { Plain = 0, Residual = 1 }
+internal enum BlockKind { Plain = 0, Residual = 1, ConvNeXt = 2 }
 
 /// <summary>A declared U-Net exactly as its attributes say it, before any check.</summary>
 /// <remarks>

@@ -26,10 +26,11 @@ internal static class ReceptiveField
     /// <param name="network">The network.</param>
     /// <param name="axis">The axis.</param>
     /// <param name="inputSize">A valid input size: 'Valid' crops are centred, and with a skip from another level the crop, and so the field, depends on it.</param>
-    public static (int Min, int Max) Compute(ResolvedNetwork network, int axis, int inputSize)
+    public static (int Min, int Max) Compute(LayerGraph layers, int axis, int inputSize)
     {
+        var network = layers.Network;
         var quantity = "The receptive field on axis " + ShapeEngine.AxisName(network.Dimensions, axis);
-        var graph = Build(network, axis, inputSize);
+        var graph = Build(layers, axis, inputSize);
         var period = ShapeEngine.PoolFactor(network, axis);
         var min = long.MaxValue;
         var max = 0L;
@@ -53,68 +54,55 @@ internal static class ReceptiveField
     }
 
     /// <summary>The layers of one axis as a graph from the output back to the input, with each map's length at <paramref name="inputSize"/> for the crops.</summary>
-    private static (Node Output, bool Shared) Build(ResolvedNetwork network, int axis, int inputSize)
+    private static (Node Output, bool Shared) Build(LayerGraph layers, int axis, int inputSize)
     {
-        var same = network.Padding == PaddingKind.Same;
+        var network = layers.Network;
         var shared = false;
-        Node map = new Input();
-        long length = inputSize;
-        var skips = new (Node Node, long Length)[network.Levels.Count];
-        for (var i = 0; i < network.Levels.Count; i++)
+        var maps = new (Node Map, long Length)[layers.Nodes.Count];
+        (Node Map, long Length) In(LayerNode node, int input) => node.Inputs[input] == LayerGraph.NetworkInput ? (new Input(), inputSize) : maps[node.Inputs[input]];
+        foreach (var node in layers.Nodes)
         {
-            (map, length) = Convolve(map, length, network.Levels[i].Encoder, axis, same);
-            skips[i] = (map, length);
-            var factor = network.Levels[i].Pool[axis];
-            (map, length) = (new Pool(map, factor), length / factor);
-        }
-
-        (map, length) = Convolve(map, length, network.Bottleneck, axis, same);
-        for (var i = network.Levels.Count - 1; i >= 0; i--)
-        {
-            var level = network.Levels[i];
-            var factor = level.Pool[axis];
-            var coarse = map;
-            map = network.UpSampling == UpSamplingKind.TransposedConv ? new UpNearest(coarse, factor) : UpLinear(coarse, factor);
-            length *= factor;
-            if (level.Skip != SkipJoin.None)
+            if (node is TimeEmbeddingNode)
             {
-                var (skip, skipLength) = skips[level.SkipFrom - 1];
-                Node cropped = new Shift(skip, (skipLength - length) / 2, (skipLength - length) / 2);
-                if (level.Skip == SkipJoin.AttentionGate)
-                {
+                continue;
+            }
+
+            var (map, length) = In(node, 0);
+            switch (node)
+            {
+                case StackNode stack:
+                    var (first, last) = stack.Window(network, axis);
+                    (map, length) = (new Shift(map, first, last), checked(length - stack.Loss(network, axis)));
+                    break;
+                case PoolNode pool:
+                    (map, length) = (new Pool(map, pool.Factors[axis]), length / pool.Factors[axis]);
+                    break;
+                case UpNode up:
+                    var factor = up.Of.Pool[axis];
+                    map = network.UpSampling == UpSamplingKind.TransposedConv ? new UpNearest(map, factor) : UpLinear(map, factor);
+                    length *= factor;
+                    break;
+                case CropNode:
+                    var target = In(node, 1).Length;
+                    (map, length) = (new Shift(map, (length - target) / 2, (length - target) / 2), target);
+                    break;
+                case GateNode gate:
                     // alpha is computed at the coarse scale from W_x x (a factor-wide window of x) and W_g g, then
                     // resampled linearly to x's size: each gated pixel reads x there and alpha around it. The coarse
                     // map is read twice, so the walk remembers what it found.
-                    var alpha = UpLinear(new Join(new Pool(cropped, factor), coarse), factor);
-                    cropped = new Join(cropped, alpha);
+                    var f = gate.Of.Pool[axis];
+                    map = new Join(map, UpLinear(new Join(new Pool(map, f), In(node, 1).Map), f));
                     shared = true;
-                }
-
-                map = new Join(map, cropped);
+                    break;
+                case JoinNode:
+                    map = new Join(In(node, 1).Map, map);
+                    break;
             }
 
-            (map, length) = Convolve(map, length, level.Decoder, axis, same);
+            maps[node.Index] = (map, length);
         }
 
-        return (map, shared);
-    }
-
-    /// <summary>A stack of convolutions reads a window of k pixels per convolution: one shift of both ends.</summary>
-    private static (Node Map, long Length) Convolve(Node map, long length, ConvStack stack, int axis, bool same)
-    {
-        // A residual block's identity path reads a subset of what its convolutions read: it adds nothing here.
-        long first = 0;
-        long last = 0;
-        for (var j = 0; j < stack.Channels.Count; j++)
-        {
-            var kernel = (long)stack.Kernel[axis];
-            var half = same ? (kernel - 1) / 2 : 0;
-            first = checked(first - half);
-            last = checked(last - half + kernel - 1);
-            length = same ? length : length - kernel + 1;
-        }
-
-        return (new Shift(map, first, last), length);
+        return (maps[layers.Output].Map, shared);
     }
 
     private static Node UpLinear(Node map, int factor) => factor == 1 ? map : new UpLinearNode(map, factor);

@@ -41,13 +41,14 @@ internal readonly record struct SizeRuleSolution(AxisRule? Rule, int Smallest, b
 /// </remarks>
 internal static class SizeRuleSolver
 {
-    public static SizeRuleSolution Solve(ResolvedNetwork network, int axis)
+    public static SizeRuleSolution Solve(LayerGraph graph, int axis)
     {
+        var network = graph.Network;
         var axisName = ShapeEngine.AxisName(network.Dimensions, axis);
         var period = ShapeEngine.PoolFactor(network, axis);
         var sizes = "The smallest valid input size on axis " + axisName;
         var solver = new Bounds();
-        var output = ShapeOverflowException.Long(sizes, Contributors.Kernel | Contributors.Pool, () => Walk(network, axis, period, solver));
+        var output = ShapeOverflowException.Long(sizes, Contributors.Kernel | Contributors.Pool, () => Walk(graph, axis, period, solver));
 
         var minimum = ShapeOverflowException.Int(sizes, Contributors.Kernel | Contributors.Pool, () => checked((period * solver.Lower) + solver.Residue));
         if (solver.Failure is { } failure)
@@ -60,58 +61,66 @@ internal static class SizeRuleSolver
         return new SizeRuleSolution(new AxisRule(minimum, period, (int)shrink), minimum, true, null);
     }
 
-    /// <summary>Propagates the sizes as affine functions of t, collecting the bounds; returns the output's offset.</summary>
-    private static long Walk(ResolvedNetwork network, int axis, int period, Bounds bounds)
+    /// <summary>Propagates the sizes through the graph as affine functions of t, collecting the bounds; returns the output's offset.</summary>
+    private static long Walk(LayerGraph graph, int axis, int period, Bounds bounds)
     {
         checked
         {
-            var levels = network.Levels;
+            var network = graph.Network;
 
-            // x = A (mod P): A counts each level's loss at the input's scale.
+            // x = A (mod P): A counts each encoder level's loss at the input's scale.
             long lost = 0;
             long scale = 1;
-            foreach (var level in levels)
+            foreach (var node in graph.Nodes)
             {
-                lost += Loss(network, level.Encoder, axis) * scale;
-                scale *= level.Pool[axis];
+                if (node is StackNode { Stage: Stage.Encoder } encoder)
+                {
+                    lost += encoder.Loss(network, axis) * scale;
+                }
+                else if (node is PoolNode pool)
+                {
+                    scale *= pool.Factors[axis];
+                }
             }
 
             bounds.Residue = lost % period;
-            var size = new Affine(period, bounds.Residue);
-            bounds.AtLeast(size, 1);
-            var skips = new Affine[levels.Count];
-            for (var i = 0; i < levels.Count; i++)
+            var sizes = new Affine[graph.Nodes.Count];
+            Affine In(LayerNode node, int input) => node.Inputs[input] == LayerGraph.NetworkInput ? new Affine(period, bounds.Residue) : sizes[node.Inputs[input]];
+            bounds.AtLeast(new Affine(period, bounds.Residue), 1);
+            foreach (var node in graph.Nodes)
             {
-                size = size.Minus(Loss(network, levels[i].Encoder, axis));
-                bounds.AtLeast(size, 1);
-                skips[i] = size;
-                size = size.Over(levels[i].Pool[axis]);
-                bounds.AtLeast(size, 1);
-            }
-
-            size = size.Minus(Loss(network, network.Bottleneck, axis));
-            bounds.AtLeast(size, 1);
-            for (var i = levels.Count - 1; i >= 0; i--)
-            {
-                var level = levels[i];
-                size = size.Times(level.Pool[axis]);
-                if (level.Skip != SkipJoin.None)
+                if (node is TimeEmbeddingNode)
                 {
-                    var crop = skips[level.SkipFrom - 1].Minus(size);
-                    bounds.Crop(crop, network.Padding == PaddingKind.Same, level.Number, level.SkipFrom);
+                    continue;
                 }
 
-                size = size.Minus(Loss(network, level.Decoder, axis));
-                bounds.AtLeast(size, 1);
+                var size = In(node, 0);
+                switch (node)
+                {
+                    case StackNode stack:
+                        size = size.Minus(stack.Loss(network, axis));
+                        bounds.AtLeast(size, 1);
+                        break;
+                    case PoolNode pool:
+                        size = size.Over(pool.Factors[axis]);
+                        bounds.AtLeast(size, 1);
+                        break;
+                    case UpNode up:
+                        size = size.Times(up.Of.Pool[axis]);
+                        break;
+                    case CropNode crop:
+                        var target = In(node, 1);
+                        bounds.Crop(size.Minus(target), network.Padding == PaddingKind.Same, crop.Level, crop.From);
+                        size = target;
+                        break;
+                }
+
+                sizes[node.Index] = size;
             }
 
-            return size.Offset;
+            return sizes[graph.Output].Offset;
         }
     }
-
-    /// <summary>Pixels a stack of 'Valid' convolutions loses along the axis; 'Same' convolutions lose none.</summary>
-    private static long Loss(ResolvedNetwork network, ConvStack stack, int axis) =>
-        network.Padding == PaddingKind.Valid ? checked(stack.Channels.Count * ((long)stack.Kernel[axis] - 1)) : 0;
 
     /// <summary>A size <c>Slope * t + Offset</c>.</summary>
     private readonly record struct Affine(long Slope, long Offset)

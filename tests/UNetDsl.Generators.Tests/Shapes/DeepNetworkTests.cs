@@ -56,7 +56,7 @@ public class DeepNetworkTests
             {
                 foreach (var size in new[] { rule.MinInput + (k * rule.Step) - 1, rule.MinInput + (k * rule.Step), rule.MinInput + (k * rule.Step) + 1 })
                 {
-                    var trace = ShapeEngine.Propagate(network, new[] { size }, collectLayers: false, new[] { 0 });
+                    var trace = ShapeEngine.Propagate(LayerGraph.Build(network), new[] { size }, new[] { 0 });
                     var valid = trace.Problems.Count == 0 && trace.Output is not null;
                     Assert.True(rule.IsValid(size) == valid, string.Create(CultureInfo.InvariantCulture, $"{padding} {levels} levels: size {size}, rule {rule}"));
                     if (valid)

@@ -281,7 +281,7 @@ public class ShapeEngineTests
         var only = new[] { axis };
         for (var size = 1; size <= 16384; size++)
         {
-            var trace = ShapeEngine.Propagate(network, new[] { size }, collectLayers: false, only);
+            var trace = ShapeEngine.Propagate(LayerGraph.Build(network), new[] { size }, only);
             if (trace.Problems.Count > 0 || trace.Output is null)
             {
                 continue;
@@ -289,7 +289,7 @@ public class ShapeEngineTests
 
             for (var k = 1; k <= 2; k++)
             {
-                var next = ShapeEngine.Propagate(network, new[] { size + (k * step) }, collectLayers: false, only);
+                var next = ShapeEngine.Propagate(LayerGraph.Build(network), new[] { size + (k * step) }, only);
                 if (next.Problems.Count > 0 || next.Output is null || size + (k * step) - next.Output[0] != size - trace.Output[0])
                 {
                     return null;
