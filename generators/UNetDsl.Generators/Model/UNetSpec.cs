@@ -1,19 +1,8 @@
 namespace UNetDsl.Generators.Model;
 
-// The generator's own copies of the runtime library's enums (UNetDsl.ConvPadding etc.), by value: the generator
-// must not reference the runtime library, so the parser reads the attribute arguments as integers.
-
-internal enum PaddingKind { Valid = 0, Same = 1 }
-
-internal enum UpSamplingKind { TransposedConv = 0, Bilinear = 1 }
-
-internal enum NormKind { None = 0, Batch = 1, Instance = 2, Group = 3 }
-
-internal enum ActivationKind { ReLU = 0, LeakyReLU = 1, SiLU = 2, GELU = 3 }
-
-internal enum SkipJoin { Concat = 0, Add = 1, None = 2, AttentionGate = 3 }
-
-internal enum BlockKind { Plain = 0, Residual = 1 }
+// The enums of a spec (PaddingKind, UpSamplingKind, NormKind, ActivationKind, SkipJoin, BlockKind) are the runtime
+// library's (UNetDsl.ConvPadding, ...) compiled here from the same file, src/UNetDsl/Declaration/Enums.cs, under these
+// names: the generator must not reference the runtime library, and reads the attribute arguments as their numbers.
 
 /// <summary>A declared U-Net exactly as its attributes say it, before any check.</summary>
 /// <remarks>
