@@ -11,6 +11,8 @@ namespace UNetDsl.Generators.Model;
 /// hold a Roslyn object (symbols, syntax, locations), which would root compilations and defeat caching.
 /// An array argument written as an empty array reads as "not set" like an absent one; <c>EmptyArrays</c> keeps the
 /// paths (<c>UNet.InputSize</c>, <c>Level[1].DecoderChannels</c>) of those declared so, for the checks to reject.
+/// A named argument written with its default value reads like an absent one; <c>NamedArguments</c> keeps the paths
+/// (<c>UNet.Activation</c>) of every named argument the declaration writes, for the checks that care whether it was.
 /// </remarks>
 internal sealed record UNetSpec(
     string? Namespace,
@@ -31,13 +33,17 @@ internal sealed record UNetSpec(
     EquatableArray<LevelSpec> Levels,
     BottleneckSpec Bottleneck,
     ConditioningSpec? Conditioning = null,
-    EquatableArray<string> EmptyArrays = default)
+    EquatableArray<string> EmptyArrays = default,
+    EquatableArray<string> NamedArguments = default)
 {
     /// <summary>The fully qualified name, for messages and the generated file's name.</summary>
     public string FullName => Namespace is null ? TypeName : Namespace + "." + TypeName;
 
     /// <summary>True when the user fixed the input size; otherwise sizes are checked at run time.</summary>
     public bool HasInputSize => !InputSize.IsEmpty;
+
+    /// <summary>True when the declaration writes the named argument at <paramref name="path"/> (<c>UNet.Activation</c>).</summary>
+    public bool Declares(string path) => System.Linq.Enumerable.Contains(NamedArguments, path);
 }
 
 /// <summary>One resolution level as declared: the encoder's convs and, mirrored, the decoder's.</summary>

@@ -215,7 +215,7 @@ internal static class DeclarationParser
                 Positional(unet, 0),
                 Positional(unet, 1),
                 (PaddingKind)Named(unet, nameof(UNetAttribute.Padding), (int)DeclarationDefaults.Padding),
-                Named(unet, nameof(UNetAttribute.KernelSize), DeclarationDefaults.KernelSize),
+                Named(unet, nameof(UNetAttribute.KernelSize), DefaultKernelSize(unet, block)),
                 NamedArray(unet, nameof(UNetAttribute.Kernel)),
                 block,
                 NamedArray(unet, nameof(UNetAttribute.InputSize)),
@@ -237,9 +237,20 @@ internal static class DeclarationParser
                         Named(conditioning, nameof(ConditioningAttribute.Heads), DeclarationDefaults.Heads),
                         NamedArray(conditioning, nameof(ConditioningAttribute.AttentionLevels)),
                         Named(conditioning, nameof(ConditioningAttribute.BottleneckAttention), DeclarationDefaults.BottleneckAttention ? 1 : 0) != 0),
-                EmptyArrays(unet, levels, bottleneck!));
+                EmptyArrays(unet, levels, bottleneck!),
+                NamedArguments(unet, levels, bottleneck!, conditioning));
             return Result(spec);
         }
+
+        /// <summary>
+        /// The network's kernel size when the declaration sets none: <see cref="DeclarationDefaults.KernelSize"/>, or for
+        /// <see cref="BlockKind.ConvNeXt"/> its depthwise kernel <see cref="DeclarationDefaults.ConvNeXtKernelSize"/>,
+        /// unless a per-axis <see cref="UNetAttribute.Kernel"/> is set (which then decides alone).
+        /// </summary>
+        private static int DefaultKernelSize(AttributeData unet, BlockKind block) =>
+            block == BlockKind.ConvNeXt && !IsSet(unet, nameof(UNetAttribute.Kernel))
+                ? DeclarationDefaults.ConvNeXtKernelSize
+                : DeclarationDefaults.KernelSize;
 
         /// <summary>
         /// The paths of the array arguments written as empty arrays (<c>InputSize = new int[0]</c>): they read like
@@ -267,6 +278,33 @@ internal static class DeclarationParser
             }
 
             Add(ArgumentPath.Bottleneck, bottleneck);
+            return paths.ToEquatableArray();
+        }
+
+        /// <summary>The paths of the named arguments the declaration writes (<c>UNet.Activation</c>), whatever their values.</summary>
+        private static EquatableArray<string> NamedArguments(AttributeData unet, List<AttributeData> levels, AttributeData bottleneck, AttributeData? conditioning)
+        {
+            var paths = new List<string>();
+            void Add(string owner, AttributeData attribute)
+            {
+                foreach (var pair in attribute.NamedArguments)
+                {
+                    paths.Add(ArgumentPath.Argument(owner, pair.Key));
+                }
+            }
+
+            Add(ArgumentPath.UNet, unet);
+            for (var i = 0; i < levels.Count; i++)
+            {
+                Add(ArgumentPath.Level(i + 1), levels[i]);
+            }
+
+            Add(ArgumentPath.Bottleneck, bottleneck);
+            if (conditioning is not null)
+            {
+                Add(ArgumentPath.Conditioning, conditioning);
+            }
+
             return paths.ToEquatableArray();
         }
 
@@ -552,6 +590,20 @@ internal static class DeclarationParser
             }
 
             return fallback;
+        }
+
+        /// <summary>True when the attribute sets <paramref name="name"/>, to any value.</summary>
+        private static bool IsSet(AttributeData attribute, string name)
+        {
+            foreach (var pair in attribute.NamedArguments)
+            {
+                if (pair.Key == name)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static double NamedDouble(AttributeData attribute, string name, double fallback)

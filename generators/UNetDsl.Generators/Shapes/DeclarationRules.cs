@@ -110,6 +110,11 @@ internal static class DeclarationRules
             Conditioning(findings, spec, conditioning);
         }
 
+        if (spec.Block == BlockKind.ConvNeXt && spec.Conditioning is not null)
+        {
+            findings.Add(Finding.Create(DiagnosticDescriptors.ConvNeXtConditioned.Id, ArgumentPath.Argument(unet, nameof(UNetAttribute.Block))));
+        }
+
         if (findings.Count == 0 && spec.Normalization == NormKind.Group)
         {
             Groups(findings, spec);
@@ -121,6 +126,35 @@ internal static class DeclarationRules
         }
 
         return findings;
+    }
+
+    /// <summary>
+    /// The warnings of a declaration: arguments that are valid but do nothing. They do not stop the checks that follow,
+    /// so they are kept apart from <see cref="Check"/>'s errors.
+    /// </summary>
+    public static List<Finding> Warnings(UNetSpec spec)
+    {
+        var findings = new List<Finding>();
+
+        // With [Conditioning], ConvNeXt is an error (UNET0019), and the conditional U-Net does use these arguments.
+        if (spec.Block == BlockKind.ConvNeXt && spec.Conditioning is null)
+        {
+            const string norm = "the block normalises with its own layer norm over the channels";
+            IgnoredByConvNeXt(findings, spec, nameof(UNetAttribute.Normalization), norm);
+            IgnoredByConvNeXt(findings, spec, nameof(UNetAttribute.NormGroups), norm);
+            IgnoredByConvNeXt(findings, spec, nameof(UNetAttribute.Activation), "the block uses GELU");
+        }
+
+        return findings;
+    }
+
+    private static void IgnoredByConvNeXt(List<Finding> findings, UNetSpec spec, string argument, string reason)
+    {
+        var path = ArgumentPath.Argument(ArgumentPath.UNet, argument);
+        if (spec.Declares(path))
+        {
+            findings.Add(Finding.Create(DiagnosticDescriptors.ConvNeXtIgnoresArgument.Id, path, argument, reason));
+        }
     }
 
     /// <summary>An array argument declared empty: the arity error of its kind, as for any other wrong count of values.</summary>

@@ -34,6 +34,12 @@ static class DeclarationDefaults
     /// <summary><see cref="UNetAttribute.KernelSize"/>: 3.</summary>
     public const int KernelSize = 3;
 
+    /// <summary>
+    /// The kernel of a <see cref="BlockKind.ConvNeXt"/> network that sets neither <see cref="UNetAttribute.KernelSize"/>
+    /// nor <see cref="UNetAttribute.Kernel"/>: 7, the depthwise kernel of the ConvNeXt paper.
+    /// </summary>
+    public const int ConvNeXtKernelSize = 7;
+
     /// <summary><see cref="UNetAttribute.Block"/>: <see cref="BlockKind.Plain"/>.</summary>
     public const BlockKind Block = BlockKind.Plain;
 

@@ -117,4 +117,16 @@ public enum BlockKind
     /// through a 1x1 projection where the channels change (centre-cropped with 'Valid' padding).
     /// </summary>
     Residual = 1,
+
+    /// <summary>
+    /// A ConvNeXt block (Liu et al. 2022, "A ConvNet for the 2020s") for each convolution of the level: a 1x1 projection
+    /// where the channels change, a depthwise convolution of the level's kernel (7 on every axis unless the network
+    /// sets <see cref="UNetAttribute.KernelSize"/> or <see cref="UNetAttribute.Kernel"/>; see
+    /// <see cref="DeclarationDefaults.ConvNeXtKernelSize"/>), a layer norm over the channels, a 1x1 expansion to 4x the
+    /// channels, GELU, a 1x1 reduction back, added to the block's input (centre-cropped with 'Valid' padding).
+    /// The block brings its own normalisation and activation, so <see cref="UNetAttribute.Normalization"/>,
+    /// <see cref="UNetAttribute.NormGroups"/> and <see cref="UNetAttribute.Activation"/> do not apply to it; a conditional
+    /// U-Net (<see cref="ConditioningAttribute"/>) cannot use it, as its blocks take no timestep.
+    /// </summary>
+    ConvNeXt = 2,
 }

@@ -57,7 +57,10 @@ public sealed class UNetAttribute : Attribute
     /// <summary>Border handling of every convolution. Default <see cref="ConvPadding.Same"/>.</summary>
     public ConvPadding Padding { get; set; } = DeclarationDefaults.Padding;
 
-    /// <summary>Kernel size of every convolution unless a level overrides it. Default 3.</summary>
+    /// <summary>
+    /// Kernel size of every convolution unless a level overrides it. Default 3, and 7 for <see cref="BlockKind.ConvNeXt"/>
+    /// (its depthwise convolution) when <see cref="Kernel"/> is not set either.
+    /// </summary>
     public int KernelSize { get; set; } = DeclarationDefaults.KernelSize;
 
     /// <summary>Per-axis kernel sizes (D, H, W or H, W), e.g. <c>new[] { 1, 3, 3 }</c> for thick slices; overrides <see cref="KernelSize"/>.</summary>
