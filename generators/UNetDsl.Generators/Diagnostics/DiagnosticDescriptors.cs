@@ -124,6 +124,19 @@ internal static class DiagnosticDescriptors
         "'{0}' is the name of a member UNetDsl generates in the class, and C# forbids a member named like its class; rename the class",
         Usage, "The generated module declares members such as Summary, Geometry, forward and its submodule fields (enc1, head, ...); a class of one of these names cannot hold them (CS0542).");
 
+    /// <summary>UNET0019: "Block = BlockKind.ConvNeXt cannot be used with [Conditioning]: a conditional U-Net adds the timestep embedding inside each block, and a ConvNeXt block takes none; leave Block out (a conditional U-Net uses residual blocks) or remove [Conditioning]".</summary>
+    public static readonly DiagnosticDescriptor ConvNeXtConditioned = Create(
+        "UNET0019", "ConvNeXt blocks cannot be conditioned",
+        "Block = BlockKind.ConvNeXt cannot be used with [Conditioning]: a conditional U-Net adds the timestep embedding inside each block, and a ConvNeXt block takes none; leave Block out (a conditional U-Net uses residual blocks) or remove [Conditioning]",
+        Usage, "The denoising U-Net declared with [Conditioning] feeds the timestep embedding into every level's residual block; a ConvNeXt block has no input for it.");
+
+    /// <summary>UNET0020: "{0} has no effect with Block = BlockKind.ConvNeXt: {1}; remove {0}".</summary>
+    public static readonly DiagnosticDescriptor ConvNeXtIgnoresArgument = Create(
+        "UNET0020", "Argument has no effect on ConvNeXt blocks",
+        "{0} has no effect with Block = BlockKind.ConvNeXt: {1}; remove {0}",
+        Usage, "A ConvNeXt block normalises with its own layer norm over the channels and uses GELU, so the network's Normalization, NormGroups and Activation do not apply to it.",
+        DiagnosticSeverity.Warning);
+
     /// <summary>UNET0900: "UNetDsl could not generate '{0}' ({1}: {2}); this is a bug in UNetDsl, please report it with the declaration".</summary>
     public static readonly DiagnosticDescriptor GeneratorFailure = Create(
         "UNET0900", "The generator failed",
@@ -186,6 +199,8 @@ internal static class DiagnosticDescriptors
         [LevelsOnSeveralDeclarations.Id] = LevelsOnSeveralDeclarations,
         [AttributeWithoutUNet.Id] = AttributeWithoutUNet,
         [NamedLikeGeneratedMember.Id] = NamedLikeGeneratedMember,
+        [ConvNeXtConditioned.Id] = ConvNeXtConditioned,
+        [ConvNeXtIgnoresArgument.Id] = ConvNeXtIgnoresArgument,
         [GeneratorFailure.Id] = GeneratorFailure,
         [FeatureMapVanishes.Id] = FeatureMapVanishes,
         [PoolingNotExact.Id] = PoolingNotExact,

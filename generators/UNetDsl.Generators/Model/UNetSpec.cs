@@ -1,19 +1,8 @@
 namespace UNetDsl.Generators.Model;
 
-// The generator's own copies of the runtime library's enums (UNetDsl.ConvPadding etc.), by value: the generator
-// must not reference the runtime library, so the parser reads the attribute arguments as integers.
-
-internal enum PaddingKind { Valid = 0, Same = 1 }
-
-internal enum UpSamplingKind { TransposedConv = 0, Bilinear = 1 }
-
-internal enum NormKind { None = 0, Batch = 1, Instance = 2, Group = 3 }
-
-internal enum ActivationKind { ReLU = 0, LeakyReLU = 1, SiLU = 2, GELU = 3 }
-
-internal enum SkipJoin { Concat = 0, Add = 1, None = 2, AttentionGate = 3 }
-
-internal enum BlockKind { Plain = 0, Residual = 1, ConvNeXt = 2 }
+// The enums of a spec (PaddingKind, UpSamplingKind, NormKind, ActivationKind, SkipJoin, BlockKind) are the runtime
+// library's (UNetDsl.ConvPadding, ...) compiled here from the same file, src/UNetDsl/Declaration/Enums.cs, under these
+// names: the generator must not reference the runtime library, and reads the attribute arguments as their numbers.
 
 /// <summary>A declared U-Net exactly as its attributes say it, before any check.</summary>
 /// <remarks>
@@ -22,6 +11,8 @@ internal enum BlockKind { Plain = 0, Residual = 1, ConvNeXt = 2 }
 /// hold a Roslyn object (symbols, syntax, locations), which would root compilations and defeat caching.
 /// An array argument written as an empty array reads as "not set" like an absent one; <c>EmptyArrays</c> keeps the
 /// paths (<c>UNet.InputSize</c>, <c>Level[1].DecoderChannels</c>) of those declared so, for the checks to reject.
+/// A named argument written with its default value reads like an absent one; <c>NamedArguments</c> keeps the paths
+/// (<c>UNet.Activation</c>) of every named argument the declaration writes, for the checks that care whether it was.
 /// </remarks>
 internal sealed record UNetSpec(
     string? Namespace,
@@ -42,13 +33,17 @@ internal sealed record UNetSpec(
     EquatableArray<LevelSpec> Levels,
     BottleneckSpec Bottleneck,
     ConditioningSpec? Conditioning = null,
-    EquatableArray<string> EmptyArrays = default)
+    EquatableArray<string> EmptyArrays = default,
+    EquatableArray<string> NamedArguments = default)
 {
     /// <summary>The fully qualified name, for messages and the generated file's name.</summary>
     public string FullName => Namespace is null ? TypeName : Namespace + "." + TypeName;
 
     /// <summary>True when the user fixed the input size; otherwise sizes are checked at run time.</summary>
     public bool HasInputSize => !InputSize.IsEmpty;
+
+    /// <summary>True when the declaration writes the named argument at <paramref name="path"/> (<c>UNet.Activation</c>).</summary>
+    public bool Declares(string path) => System.Linq.Enumerable.Contains(NamedArguments, path);
 }
 
 /// <summary>One resolution level as declared: the encoder's convs and, mirrored, the decoder's.</summary>

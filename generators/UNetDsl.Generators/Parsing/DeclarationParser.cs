@@ -24,10 +24,13 @@ internal sealed record ParsedDeclaration(UNetSpec? Spec, EquatableArray<Argument
 /// <summary>Reads a [UNet]-annotated class into a <see cref="UNetSpec"/>. The only code that touches symbols and syntax.</summary>
 internal static class DeclarationParser
 {
-    public const string UNetAttributeName = "UNetDsl.UNetAttribute";
-    public const string LevelAttributeName = "UNetDsl.LevelAttribute";
-    public const string BottleneckAttributeName = "UNetDsl.BottleneckAttribute";
-    public const string ConditioningAttributeName = "UNetDsl.ConditioningAttribute";
+    // The attributes, their arguments' names and their defaults are the runtime library's own (linked source, see
+    // src/UNetDsl/Declaration): nameof and DeclarationDefaults below cannot drift from what users write against.
+    private const string AttributeNamespace = "UNetDsl";
+    public const string UNetAttributeName = AttributeNamespace + "." + nameof(UNetAttribute);
+    public const string LevelAttributeName = AttributeNamespace + "." + nameof(LevelAttribute);
+    public const string BottleneckAttributeName = AttributeNamespace + "." + nameof(BottleneckAttribute);
+    public const string ConditioningAttributeName = AttributeNamespace + "." + nameof(ConditioningAttribute);
 
     /// <summary>
     /// UNET0017 for each [Level], [Bottleneck] or [Conditioning] of one declaration whose class has no [UNet]: the
@@ -159,15 +162,15 @@ internal static class DeclarationParser
                 return Result(null);
             }
 
-            Locate(ArgumentPath.UNet, unet, new[] { "InChannels", "Classes" }, paramsName: null);
+            Locate(ArgumentPath.UNet, unet, new[] { nameof(UNetAttribute.InChannels), nameof(UNetAttribute.Classes) }, paramsName: null);
             for (var i = 0; i < levels.Count; i++)
             {
-                Locate(ArgumentPath.Level(i + 1), levels[i], Array.Empty<string>(), paramsName: "Channels");
+                Locate(ArgumentPath.Level(i + 1), levels[i], Array.Empty<string>(), paramsName: nameof(LevelAttribute.Channels));
             }
 
             if (bottleneck is not null)
             {
-                Locate(ArgumentPath.Bottleneck, bottleneck, Array.Empty<string>(), paramsName: "Channels");
+                Locate(ArgumentPath.Bottleneck, bottleneck, Array.Empty<string>(), paramsName: nameof(BottleneckAttribute.Channels));
             }
 
             if (conditioning is not null)
@@ -203,35 +206,51 @@ internal static class DeclarationParser
                 return Result(null);
             }
 
+            var block = (BlockKind)Named(unet, nameof(UNetAttribute.Block), (int)DeclarationDefaults.Block);
             var spec = new UNetSpec(
                 NamespaceName(type.ContainingNamespace),
                 type.Name,
                 type.DeclaredAccessibility == Accessibility.Public ? "public" : "internal",
-                Named(unet, "Dimensions", 2),
+                Named(unet, nameof(UNetAttribute.Dimensions), DeclarationDefaults.Dimensions),
                 Positional(unet, 0),
                 Positional(unet, 1),
-                (PaddingKind)Named(unet, "Padding", (int)PaddingKind.Same),
-                Named(unet, "KernelSize", 3),
-                NamedArray(unet, "Kernel"),
-                (BlockKind)Named(unet, "Block", (int)BlockKind.Plain),
-                NamedArray(unet, "InputSize"),
-                (UpSamplingKind)Named(unet, "UpSampling", (int)UpSamplingKind.TransposedConv),
-                (NormKind)Named(unet, "Normalization", (int)NormKind.None),
-                Named(unet, "NormGroups", 8),
-                (ActivationKind)Named(unet, "Activation", (int)ActivationKind.ReLU),
+                (PaddingKind)Named(unet, nameof(UNetAttribute.Padding), (int)DeclarationDefaults.Padding),
+                Named(unet, nameof(UNetAttribute.KernelSize), DefaultKernelSize(unet, block)),
+                NamedArray(unet, nameof(UNetAttribute.Kernel)),
+                block,
+                NamedArray(unet, nameof(UNetAttribute.InputSize)),
+                (UpSamplingKind)Named(unet, nameof(UNetAttribute.UpSampling), (int)DeclarationDefaults.UpSampling),
+                (NormKind)Named(unet, nameof(UNetAttribute.Normalization), (int)DeclarationDefaults.Normalization),
+                Named(unet, nameof(UNetAttribute.NormGroups), DeclarationDefaults.NormGroups),
+                (ActivationKind)Named(unet, nameof(UNetAttribute.Activation), (int)DeclarationDefaults.Activation),
                 levels.Select(ReadLevel).ToEquatableArray(),
-                new BottleneckSpec(ParamsArray(bottleneck!), Named(bottleneck!, "KernelSize", 0), NamedArray(bottleneck!, "Kernel"), NamedDouble(bottleneck!, "Dropout", 0)),
+                new BottleneckSpec(
+                    ParamsArray(bottleneck!),
+                    Named(bottleneck!, nameof(BottleneckAttribute.KernelSize), DeclarationDefaults.NotSet),
+                    NamedArray(bottleneck!, nameof(BottleneckAttribute.Kernel)),
+                    NamedDouble(bottleneck!, nameof(BottleneckAttribute.Dropout), 0)),
                 conditioning is null
                     ? null
                     : new ConditioningSpec(
-                        Named(conditioning, "TimeChannels", 128),
-                        Named(conditioning, "ContextChannels", 64),
-                        Named(conditioning, "Heads", 4),
-                        NamedArray(conditioning, "AttentionLevels"),
-                        Named(conditioning, "BottleneckAttention", 1) != 0),
-                EmptyArrays(unet, levels, bottleneck!));
+                        Named(conditioning, nameof(ConditioningAttribute.TimeChannels), DeclarationDefaults.TimeChannels),
+                        Named(conditioning, nameof(ConditioningAttribute.ContextChannels), DeclarationDefaults.ContextChannels),
+                        Named(conditioning, nameof(ConditioningAttribute.Heads), DeclarationDefaults.Heads),
+                        NamedArray(conditioning, nameof(ConditioningAttribute.AttentionLevels)),
+                        Named(conditioning, nameof(ConditioningAttribute.BottleneckAttention), DeclarationDefaults.BottleneckAttention ? 1 : 0) != 0),
+                EmptyArrays(unet, levels, bottleneck!),
+                NamedArguments(unet, levels, bottleneck!, conditioning));
             return Result(spec);
         }
+
+        /// <summary>
+        /// The network's kernel size when the declaration sets none: <see cref="DeclarationDefaults.KernelSize"/>, or for
+        /// <see cref="BlockKind.ConvNeXt"/> its depthwise kernel <see cref="DeclarationDefaults.ConvNeXtKernelSize"/>,
+        /// unless a per-axis <see cref="UNetAttribute.Kernel"/> is set (which then decides alone).
+        /// </summary>
+        private static int DefaultKernelSize(AttributeData unet, BlockKind block) =>
+            block == BlockKind.ConvNeXt && !IsSet(unet, nameof(UNetAttribute.Kernel))
+                ? DeclarationDefaults.ConvNeXtKernelSize
+                : DeclarationDefaults.KernelSize;
 
         /// <summary>
         /// The paths of the array arguments written as empty arrays (<c>InputSize = new int[0]</c>): they read like
@@ -262,18 +281,45 @@ internal static class DeclarationParser
             return paths.ToEquatableArray();
         }
 
+        /// <summary>The paths of the named arguments the declaration writes (<c>UNet.Activation</c>), whatever their values.</summary>
+        private static EquatableArray<string> NamedArguments(AttributeData unet, List<AttributeData> levels, AttributeData bottleneck, AttributeData? conditioning)
+        {
+            var paths = new List<string>();
+            void Add(string owner, AttributeData attribute)
+            {
+                foreach (var pair in attribute.NamedArguments)
+                {
+                    paths.Add(ArgumentPath.Argument(owner, pair.Key));
+                }
+            }
+
+            Add(ArgumentPath.UNet, unet);
+            for (var i = 0; i < levels.Count; i++)
+            {
+                Add(ArgumentPath.Level(i + 1), levels[i]);
+            }
+
+            Add(ArgumentPath.Bottleneck, bottleneck);
+            if (conditioning is not null)
+            {
+                Add(ArgumentPath.Conditioning, conditioning);
+            }
+
+            return paths.ToEquatableArray();
+        }
+
         /// <summary>
         /// The full name of one of our attribute types, or null: the test <c>ToDisplayString() == name</c> made part by part,
         /// without building the display string, which took most of the parser's time.
         /// </summary>
         internal static string? OurAttributeName(INamedTypeSymbol? attribute) =>
-            attribute is { Arity: 0, ContainingType: null, ContainingNamespace: { Name: "UNetDsl", ContainingNamespace.IsGlobalNamespace: true } }
+            attribute is { Arity: 0, ContainingType: null, ContainingNamespace: { Name: AttributeNamespace, ContainingNamespace.IsGlobalNamespace: true } }
                 ? attribute.Name switch
                 {
-                    "UNetAttribute" => UNetAttributeName,
-                    "LevelAttribute" => LevelAttributeName,
-                    "BottleneckAttribute" => BottleneckAttributeName,
-                    "ConditioningAttribute" => ConditioningAttributeName,
+                    nameof(UNetAttribute) => UNetAttributeName,
+                    nameof(LevelAttribute) => LevelAttributeName,
+                    nameof(BottleneckAttribute) => BottleneckAttributeName,
+                    nameof(ConditioningAttribute) => ConditioningAttributeName,
                     _ => null,
                 }
                 : null;
@@ -336,16 +382,16 @@ internal static class DeclarationParser
 
         private static LevelSpec ReadLevel(AttributeData level) => new(
             ParamsArray(level),
-            Named(level, "KernelSize", 0),
-            NamedArray(level, "Kernel"),
-            NamedArray(level, "Pool"),
-            NamedArray(level, "DecoderChannels"),
-            Named(level, "UpChannels", 0),
-            (SkipJoin)Named(level, "Skip", (int)SkipJoin.Concat),
-            Named(level, "SkipFrom", 0),
-            Named(level, "GateChannels", 0),
-            Named(level, "DeepSupervision", 0) != 0,
-            Named(level, "Checkpoint", 0) != 0);
+            Named(level, nameof(LevelAttribute.KernelSize), DeclarationDefaults.NotSet),
+            NamedArray(level, nameof(LevelAttribute.Kernel)),
+            NamedArray(level, nameof(LevelAttribute.Pool)),
+            NamedArray(level, nameof(LevelAttribute.DecoderChannels)),
+            Named(level, nameof(LevelAttribute.UpChannels), DeclarationDefaults.NotSet),
+            (SkipJoin)Named(level, nameof(LevelAttribute.Skip), (int)DeclarationDefaults.Skip),
+            Named(level, nameof(LevelAttribute.SkipFrom), DeclarationDefaults.NotSet),
+            Named(level, nameof(LevelAttribute.GateChannels), DeclarationDefaults.NotSet),
+            Named(level, nameof(LevelAttribute.DeepSupervision), 0) != 0,
+            Named(level, nameof(LevelAttribute.Checkpoint), 0) != 0);
 
         private void CheckForm(TypeDeclarationSyntax declaration)
         {
@@ -544,6 +590,20 @@ internal static class DeclarationParser
             }
 
             return fallback;
+        }
+
+        /// <summary>True when the attribute sets <paramref name="name"/>, to any value.</summary>
+        private static bool IsSet(AttributeData attribute, string name)
+        {
+            foreach (var pair in attribute.NamedArguments)
+            {
+                if (pair.Key == name)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static double NamedDouble(AttributeData attribute, string name, double fallback)

@@ -23,11 +23,11 @@ internal static class DeclarationRules
         Positive(findings, spec.Classes, "Classes", ArgumentPath.Argument(unet, "Classes"));
         Kernel(findings, spec, spec.KernelSize, "the network", ArgumentPath.Argument(unet, "KernelSize"), allowZero: false);
         KernelArray(findings, spec, spec.Kernel, "the network", ArgumentPath.Argument(unet, "Kernel"));
-        EnumValue(findings, (int)spec.Block, 1, "Block", ArgumentPath.Argument(unet, "Block"));
-        EnumValue(findings, (int)spec.Padding, 1, "Padding", ArgumentPath.Argument(unet, "Padding"));
-        EnumValue(findings, (int)spec.UpSampling, 1, "UpSampling", ArgumentPath.Argument(unet, "UpSampling"));
-        EnumValue(findings, (int)spec.Normalization, 3, "Normalization", ArgumentPath.Argument(unet, "Normalization"));
-        EnumValue(findings, (int)spec.Activation, 3, "Activation", ArgumentPath.Argument(unet, "Activation"));
+        EnumValue<BlockKind>(findings, (int)spec.Block, nameof(UNetAttribute.Block), ArgumentPath.Argument(unet, nameof(UNetAttribute.Block)));
+        EnumValue<PaddingKind>(findings, (int)spec.Padding, nameof(UNetAttribute.Padding), ArgumentPath.Argument(unet, nameof(UNetAttribute.Padding)));
+        EnumValue<UpSamplingKind>(findings, (int)spec.UpSampling, nameof(UNetAttribute.UpSampling), ArgumentPath.Argument(unet, nameof(UNetAttribute.UpSampling)));
+        EnumValue<NormKind>(findings, (int)spec.Normalization, nameof(UNetAttribute.Normalization), ArgumentPath.Argument(unet, nameof(UNetAttribute.Normalization)));
+        EnumValue<ActivationKind>(findings, (int)spec.Activation, nameof(UNetAttribute.Activation), ArgumentPath.Argument(unet, nameof(UNetAttribute.Activation)));
 
         foreach (var path in spec.EmptyArrays)
         {
@@ -88,7 +88,7 @@ internal static class DeclarationRules
                 findings.Add(Finding.Create(DiagnosticDescriptors.NotPositive.Id, ArgumentPath.Argument(path, "UpChannels"), "Level " + number + " UpChannels", level.UpChannels));
             }
 
-            EnumValue(findings, (int)level.Skip, 3, "Skip", ArgumentPath.Argument(path, "Skip"));
+            EnumValue<SkipJoin>(findings, (int)level.Skip, nameof(LevelAttribute.Skip), ArgumentPath.Argument(path, nameof(LevelAttribute.Skip)));
             if (level.SkipFrom < 0 || level.SkipFrom > spec.Levels.Count)
             {
                 findings.Add(Finding.Create(
@@ -110,6 +110,11 @@ internal static class DeclarationRules
             Conditioning(findings, spec, conditioning);
         }
 
+        if (spec.Block == BlockKind.ConvNeXt && spec.Conditioning is not null)
+        {
+            findings.Add(Finding.Create(DiagnosticDescriptors.ConvNeXtConditioned.Id, ArgumentPath.Argument(unet, nameof(UNetAttribute.Block))));
+        }
+
         if (findings.Count == 0 && spec.Normalization == NormKind.Group)
         {
             Groups(findings, spec);
@@ -121,6 +126,35 @@ internal static class DeclarationRules
         }
 
         return findings;
+    }
+
+    /// <summary>
+    /// The warnings of a declaration: arguments that are valid but do nothing. They do not stop the checks that follow,
+    /// so they are kept apart from <see cref="Check"/>'s errors.
+    /// </summary>
+    public static List<Finding> Warnings(UNetSpec spec)
+    {
+        var findings = new List<Finding>();
+
+        // With [Conditioning], ConvNeXt is an error (UNET0019), and the conditional U-Net does use these arguments.
+        if (spec.Block == BlockKind.ConvNeXt && spec.Conditioning is null)
+        {
+            const string norm = "the block normalises with its own layer norm over the channels";
+            IgnoredByConvNeXt(findings, spec, nameof(UNetAttribute.Normalization), norm);
+            IgnoredByConvNeXt(findings, spec, nameof(UNetAttribute.NormGroups), norm);
+            IgnoredByConvNeXt(findings, spec, nameof(UNetAttribute.Activation), "the block uses GELU");
+        }
+
+        return findings;
+    }
+
+    private static void IgnoredByConvNeXt(List<Finding> findings, UNetSpec spec, string argument, string reason)
+    {
+        var path = ArgumentPath.Argument(ArgumentPath.UNet, argument);
+        if (spec.Declares(path))
+        {
+            findings.Add(Finding.Create(DiagnosticDescriptors.ConvNeXtIgnoresArgument.Id, path, argument, reason));
+        }
     }
 
     /// <summary>An array argument declared empty: the arity error of its kind, as for any other wrong count of values.</summary>
@@ -334,9 +368,11 @@ internal static class DeclarationRules
         return spec.Dimensions is 2 or 3;
     }
 
-    private static void EnumValue(List<Finding> findings, int value, int max, string name, string path)
+    /// <summary>UNET0012 for a number that names no member of <typeparamref name="TEnum"/> (the runtime's enum, shared as source).</summary>
+    private static void EnumValue<TEnum>(List<Finding> findings, int value, string name, string path)
+        where TEnum : struct, Enum
     {
-        if (value < 0 || value > max)
+        if (!Enum.IsDefined(typeof(TEnum), value))
         {
             findings.Add(Finding.Create(DiagnosticDescriptors.InvalidArgument.Id, path, value, name, "it is not a defined " + name + " value"));
         }

@@ -15,9 +15,10 @@ internal static class DeclarationValidator
     public static ValidationResult Validate(UNetSpec spec)
     {
         var findings = DeclarationRules.Check(spec);
+        var warnings = DeclarationRules.Warnings(spec);
         if (findings.Count > 0)
         {
-            return new ValidationResult(null, findings.ToEquatableArray());
+            return new ValidationResult(null, findings.Concat(warnings).ToEquatableArray());
         }
 
         var network = ResolvedNetwork.From(spec);
@@ -32,14 +33,14 @@ internal static class DeclarationValidator
         }
         catch (ShapeOverflowException overflow)
         {
-            return new ValidationResult(null, EquatableArray.Create(OutOfRange(spec, overflow)));
+            return new ValidationResult(null, new[] { OutOfRange(spec, overflow) }.Concat(warnings).ToEquatableArray());
         }
 
         // A single InputSize value stands for every axis: point all axes' findings at it.
         IEnumerable<Finding> located = spec.InputSize.Count == 1
             ? shapeFindings.Select(f => f with { Path = f.Path.StartsWith("UNet.InputSize[", System.StringComparison.Ordinal) ? "UNet.InputSize[0]" : f.Path }).Distinct()
             : shapeFindings;
-        return new ValidationResult(report, located.ToEquatableArray());
+        return new ValidationResult(report, located.Concat(warnings).ToEquatableArray());
     }
 
     /// <summary>

@@ -5,48 +5,6 @@ using UNetDsl.Generators.Model;
 
 namespace UNetDsl.Generators.Shapes;
 
-/// <summary>
-/// The valid input sizes of one axis: <c>MinInput + Step * k</c> for k = 0, 1, 2, ...; each gives an output of
-/// <c>input - Shrink</c>.
-/// </summary>
-internal readonly record struct AxisRule(int MinInput, int Step, int Shrink)
-{
-    public bool IsValid(int size) => size >= MinInput && (size - MinInput) % Step == 0;
-
-    /// <summary>The largest valid size an <c>int</c> holds.</summary>
-    public int MaxInput => MinInput + ((int.MaxValue - MinInput) / Step * Step);
-
-    /// <summary>
-    /// The largest valid size at or below <paramref name="size"/> and the smallest at or above it; null where there is
-    /// none (below the smallest, or above the largest an <c>int</c> holds).
-    /// </summary>
-    public (int? Below, int? Above) Nearest(int size)
-    {
-        if (size <= MinInput)
-        {
-            return (size == MinInput ? MinInput : null, MinInput);
-        }
-
-        var below = MinInput + ((size - MinInput) / Step * Step);
-        return (below, below == size ? size : below <= MaxInput - Step ? below + Step : (int?)null);
-    }
-
-    /// <summary>"188 + 16k".</summary>
-    public string Describe() => Step == 1 ? MinInput + " or more" : MinInput + " + " + Step + "k";
-
-    /// <summary>"556 or 572", or "572" when the size is valid.</summary>
-    public string DescribeNearest(int size)
-    {
-        var (below, above) = Nearest(size);
-        if (below == above || below is null)
-        {
-            return above!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        return above is null ? below.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) : below + " or " + above;
-    }
-}
-
 internal enum LayerKind
 {
     ConvBlock,

@@ -1,7 +1,19 @@
+// This file is compiled into the runtime library (public enums, namespace UNetDsl) and, as linked source, into the
+// source generator (internal enums under the generator's names, namespace UNetDsl.Generators.Model): one list of
+// names and values for both, so the generator reads an attribute's enum argument exactly as the runtime defines it.
+// Keep it free of anything but System.
+#if UNETDSL_GENERATOR
+namespace UNetDsl.Generators.Model;
+#else
 namespace UNetDsl;
+#endif
 
 /// <summary>How each convolution treats the border of its input.</summary>
+#if UNETDSL_GENERATOR
+internal enum PaddingKind
+#else
 public enum ConvPadding
+#endif
 {
     /// <summary>
     /// No padding, as in the U-Net paper: every 3x3 convolution loses one pixel on each side, skips are
@@ -14,7 +26,11 @@ public enum ConvPadding
 }
 
 /// <summary>How the decoder doubles the spatial size before each skip is joined.</summary>
+#if UNETDSL_GENERATOR
+internal enum UpSamplingKind
+#else
 public enum UpSampling
+#endif
 {
     /// <summary>A 2x2 (2x2x2 in 3D) transposed convolution with stride 2: the paper's "up-convolution".</summary>
     TransposedConv = 0,
@@ -24,7 +40,11 @@ public enum UpSampling
 }
 
 /// <summary>The normalisation after each convolution (before its activation).</summary>
+#if UNETDSL_GENERATOR
+internal enum NormKind
+#else
 public enum Normalization
+#endif
 {
     /// <summary>No normalisation; convolutions keep their bias (the paper).</summary>
     None = 0,
@@ -40,7 +60,11 @@ public enum Normalization
 }
 
 /// <summary>The non-linearity after each convolution.</summary>
+#if UNETDSL_GENERATOR
+internal enum ActivationKind
+#else
 public enum Activation
+#endif
 {
     /// <summary>max(0, x), the paper's choice.</summary>
     ReLU = 0,
@@ -56,7 +80,11 @@ public enum Activation
 }
 
 /// <summary>How an encoder feature map (the skip) is joined to the up-sampled decoder feature map.</summary>
+#if UNETDSL_GENERATOR
+internal enum SkipJoin
+#else
 public enum SkipKind
+#endif
 {
     /// <summary>Concatenate along the channels (the paper): channels add up.</summary>
     Concat = 0,
@@ -75,7 +103,11 @@ public enum SkipKind
 }
 
 /// <summary>The building block of every level.</summary>
+#if UNETDSL_GENERATOR
+internal enum BlockKind
+#else
 public enum BlockKind
+#endif
 {
     /// <summary>Convolution, normalisation, activation, repeated (the paper).</summary>
     Plain = 0,
@@ -85,4 +117,16 @@ public enum BlockKind
     /// through a 1x1 projection where the channels change (centre-cropped with 'Valid' padding).
     /// </summary>
     Residual = 1,
+
+    /// <summary>
+    /// A ConvNeXt block (Liu et al. 2022, "A ConvNet for the 2020s") for each convolution of the level: a 1x1 projection
+    /// where the channels change, a depthwise convolution of the level's kernel (7 on every axis unless the network
+    /// sets <see cref="UNetAttribute.KernelSize"/> or <see cref="UNetAttribute.Kernel"/>; see
+    /// <see cref="DeclarationDefaults.ConvNeXtKernelSize"/>), a layer norm over the channels, a 1x1 expansion to 4x the
+    /// channels, GELU, a 1x1 reduction back, added to the block's input (centre-cropped with 'Valid' padding).
+    /// The block brings its own normalisation and activation, so <see cref="UNetAttribute.Normalization"/>,
+    /// <see cref="UNetAttribute.NormGroups"/> and <see cref="UNetAttribute.Activation"/> do not apply to it; a conditional
+    /// U-Net (<see cref="ConditioningAttribute"/>) cannot use it, as its blocks take no timestep.
+    /// </summary>
+    ConvNeXt = 2,
 }

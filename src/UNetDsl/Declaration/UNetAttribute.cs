@@ -1,6 +1,19 @@
+// This file is compiled into the runtime library (public, namespace UNetDsl) and, as linked source, into the source
+// generator (internal, namespace UNetDsl.Generators.Model), whose parser names the arguments with nameof and reads
+// their defaults from DeclarationDefaults. Keep it free of anything but System.
 using System;
 
+#if UNETDSL_GENERATOR
+using ConvPadding = UNetDsl.Generators.Model.PaddingKind;
+using UpSampling = UNetDsl.Generators.Model.UpSamplingKind;
+using Normalization = UNetDsl.Generators.Model.NormKind;
+using Activation = UNetDsl.Generators.Model.ActivationKind;
+using SkipKind = UNetDsl.Generators.Model.SkipJoin;
+
+namespace UNetDsl.Generators.Model;
+#else
 namespace UNetDsl;
+#endif
 
 /// <summary>
 /// Declares a U-Net on a <c>partial class</c>. The UNetDsl source generator turns the class into a
@@ -17,7 +30,11 @@ namespace UNetDsl;
 /// </code>
 /// </remarks>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+#if UNETDSL_GENERATOR
+internal sealed class UNetAttribute : Attribute
+#else
 public sealed class UNetAttribute : Attribute
+#endif
 {
     /// <summary>Declares a U-Net.</summary>
     /// <param name="inChannels">Channels of the input image (1 for grayscale, 3 for RGB).</param>
@@ -35,19 +52,22 @@ public sealed class UNetAttribute : Attribute
     public int Classes { get; }
 
     /// <summary>Spatial dimensions: 2 for images (N, C, H, W), 3 for volumes (N, C, D, H, W). Default 2.</summary>
-    public int Dimensions { get; set; } = 2;
+    public int Dimensions { get; set; } = DeclarationDefaults.Dimensions;
 
     /// <summary>Border handling of every convolution. Default <see cref="ConvPadding.Same"/>.</summary>
-    public ConvPadding Padding { get; set; } = ConvPadding.Same;
+    public ConvPadding Padding { get; set; } = DeclarationDefaults.Padding;
 
-    /// <summary>Kernel size of every convolution unless a level overrides it. Default 3.</summary>
-    public int KernelSize { get; set; } = 3;
+    /// <summary>
+    /// Kernel size of every convolution unless a level overrides it. Default 3, and 7 for <see cref="BlockKind.ConvNeXt"/>
+    /// (its depthwise convolution) when <see cref="Kernel"/> is not set either.
+    /// </summary>
+    public int KernelSize { get; set; } = DeclarationDefaults.KernelSize;
 
     /// <summary>Per-axis kernel sizes (D, H, W or H, W), e.g. <c>new[] { 1, 3, 3 }</c> for thick slices; overrides <see cref="KernelSize"/>.</summary>
     public int[]? Kernel { get; set; }
 
     /// <summary>The building block of every level. Default <see cref="BlockKind.Plain"/>.</summary>
-    public BlockKind Block { get; set; } = BlockKind.Plain;
+    public BlockKind Block { get; set; } = DeclarationDefaults.Block;
 
     /// <summary>
     /// The input's spatial size, checked by the compiler through the whole network: one value per axis
@@ -56,16 +76,16 @@ public sealed class UNetAttribute : Attribute
     public int[]? InputSize { get; set; }
 
     /// <summary>How the decoder up-samples. Default <see cref="UNetDsl.UpSampling.TransposedConv"/>.</summary>
-    public UpSampling UpSampling { get; set; } = UpSampling.TransposedConv;
+    public UpSampling UpSampling { get; set; } = DeclarationDefaults.UpSampling;
 
     /// <summary>Normalisation after each convolution. Default <see cref="UNetDsl.Normalization.None"/>.</summary>
-    public Normalization Normalization { get; set; } = Normalization.None;
+    public Normalization Normalization { get; set; } = DeclarationDefaults.Normalization;
 
     /// <summary>Groups of <see cref="UNetDsl.Normalization.Group"/>; must divide every conv's channels. Default 8.</summary>
-    public int NormGroups { get; set; } = 8;
+    public int NormGroups { get; set; } = DeclarationDefaults.NormGroups;
 
     /// <summary>The non-linearity after each convolution. Default <see cref="UNetDsl.Activation.ReLU"/>.</summary>
-    public Activation Activation { get; set; } = Activation.ReLU;
+    public Activation Activation { get; set; } = DeclarationDefaults.Activation;
 }
 
 /// <summary>
@@ -74,7 +94,11 @@ public sealed class UNetAttribute : Attribute
 /// then one of 64, as the levels of the 3D U-Net paper; any number of values gives that many convolutions.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+#if UNETDSL_GENERATOR
+internal sealed class LevelAttribute : Attribute
+#else
 public sealed class LevelAttribute : Attribute
+#endif
 {
     /// <summary>Declares a level.</summary>
     /// <param name="channels">Output channels of each convolution; a single value means two convolutions of it.</param>
@@ -117,7 +141,7 @@ public sealed class LevelAttribute : Attribute
     public int UpChannels { get; set; }
 
     /// <summary>How this level's skip is joined to the decoder. Default <see cref="SkipKind.Concat"/>.</summary>
-    public SkipKind Skip { get; set; } = SkipKind.Concat;
+    public SkipKind Skip { get; set; } = DeclarationDefaults.Skip;
 
     /// <summary>
     /// The encoder level (1 = finest) whose output feeds this level's skip; 0 means this level itself. Rewiring
@@ -139,7 +163,11 @@ public sealed class LevelAttribute : Attribute
 
 /// <summary>The deepest level: convolutions between the encoder and the decoder, with optional dropout.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+#if UNETDSL_GENERATOR
+internal sealed class BottleneckAttribute : Attribute
+#else
 public sealed class BottleneckAttribute : Attribute
+#endif
 {
     /// <summary>Declares the bottleneck.</summary>
     /// <param name="channels">Output channels of each convolution; a single value means two convolutions of it.</param>

@@ -15,10 +15,10 @@ namespace UNetDsl;
 public readonly record struct ValidSizeRule(int MinInput, int Step, int Shrink)
 {
     /// <summary>True when <paramref name="size"/> lines up through the whole network.</summary>
-    public bool IsValid(long size) => size >= MinInput && (size - MinInput) % Step == 0;
+    public bool IsValid(long size) => ValidSizeArithmetic.IsValid(size, MinInput, Step);
 
     /// <summary>The largest valid size an <see cref="int"/> holds: <see cref="MinInput"/> + <see cref="Step"/> * k &lt;= <see cref="int.MaxValue"/>.</summary>
-    public int MaxInput => MinInput + ((int.MaxValue - MinInput) / Step * Step);
+    public int MaxInput => ValidSizeArithmetic.MaxInput(MinInput, Step);
 
     /// <summary>
     /// The largest valid size at or below <paramref name="size"/> (null when there is none: at or below 0, or below
@@ -28,11 +28,6 @@ public readonly record struct ValidSizeRule(int MinInput, int Step, int Shrink)
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="size"/> is above <see cref="MaxInput"/>: no valid size is at or above it.</exception>
     public (int? Below, int Above) Nearest(long size)
     {
-        if (size <= MinInput)
-        {
-            return (size == MinInput ? MinInput : null, MinInput);
-        }
-
         if (size > MaxInput)
         {
             throw new ArgumentOutOfRangeException(
@@ -40,25 +35,24 @@ public readonly record struct ValidSizeRule(int MinInput, int Step, int Shrink)
                 + MinInput.ToString(CultureInfo.InvariantCulture) + " to " + MaxInput.ToString(CultureInfo.InvariantCulture) + ".");
         }
 
-        var below = MinInput + ((size - MinInput) / Step * Step);
-        return ((int)below, (int)(below == size ? size : below + Step));
+        // At or below MaxInput there is always a valid size at or above.
+        var (below, above) = ValidSizeArithmetic.Nearest(size, MinInput, Step);
+        return (below, above!.Value);
     }
 
     /// <summary>The output size for a valid input size.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The size is not valid.</exception>
     public int OutputFor(int inputSize) =>
         IsValid(inputSize)
-            ? inputSize - Shrink
+            ? ValidSizeArithmetic.OutputFor(inputSize, Shrink)
             : throw new ArgumentOutOfRangeException(nameof(inputSize), inputSize, "Not a valid input size: valid sizes are " + this + "; nearest: " + DescribeNearest(inputSize) + ".");
 
     /// <summary>The smallest valid input whose output is at least <paramref name="outputSize"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">No valid input up to <see cref="MaxInput"/> gives that output.</exception>
     public int InputFor(int outputSize)
     {
-        var wanted = Math.Max((long)outputSize + Shrink, MinInput);
-        return wanted <= MaxInput
-            ? Nearest(wanted).Above
-            : throw new ArgumentOutOfRangeException(
+        return ValidSizeArithmetic.InputFor(outputSize, MinInput, Step, Shrink)
+            ?? throw new ArgumentOutOfRangeException(
                 nameof(outputSize), outputSize, "No valid input size gives an output of " + outputSize.ToString(CultureInfo.InvariantCulture) + ": the largest output is "
                 + (MaxInput - Shrink).ToString(CultureInfo.InvariantCulture) + ", from " + MaxInput.ToString(CultureInfo.InvariantCulture) + ".");
     }
@@ -82,15 +76,9 @@ public readonly record struct ValidSizeRule(int MinInput, int Step, int Shrink)
         }
 
         var (below, above) = Nearest(size);
-        if (below == above)
-        {
-            return above.ToString(CultureInfo.InvariantCulture);
-        }
-
-        return below is null ? above.ToString(CultureInfo.InvariantCulture) : below.Value.ToString(CultureInfo.InvariantCulture) + " or " + above.ToString(CultureInfo.InvariantCulture);
+        return ValidSizeArithmetic.DescribeNearest(below, above);
     }
 
     /// <summary>"188 + 16k".</summary>
-    public override string ToString() =>
-        Step == 1 ? MinInput.ToString(CultureInfo.InvariantCulture) + " or more" : MinInput.ToString(CultureInfo.InvariantCulture) + " + " + Step.ToString(CultureInfo.InvariantCulture) + "k";
+    public override string ToString() => ValidSizeArithmetic.Describe(MinInput, Step);
 }
