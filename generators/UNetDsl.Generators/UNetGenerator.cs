@@ -188,7 +188,10 @@ public sealed class UNetGenerator : IIncrementalGenerator
                 EquatableArray.Create(declaration.Spec.TypeName)));
         }
 
-        var emit = diagnostics.Count == 0 && result.Report is not null ? new EmitInput(declaration.Spec, result.Report) : null;
+        // Warnings (an argument with no effect) leave the network as declared: it is generated all the same.
+        var emit = diagnostics.All(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity != DiagnosticSeverity.Error) && result.Report is not null
+            ? new EmitInput(declaration.Spec, result.Report)
+            : null;
         return new DeclarationOutcome(emit, diagnostics.ToEquatableArray());
     }
 }
