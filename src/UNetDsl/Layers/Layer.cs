@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Reflection;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -240,20 +239,9 @@ public static class Layer
             }
         }
 
-        // TorchSharp's managed optimisers keep their per-parameter tensors (SGD's momentum_buffer, Adam's exp_avg,
-        // exp_avg_sq, max_exp_avg_sq, ...) as public fields of their state objects.
-        if (optimizer is TorchSharp.Modules.OptimizerHelper helper)
+        foreach (var state in TorchSharpInternals.OptimizerStateTensors(optimizer))
         {
-            foreach (var state in helper.state_dict().State)
-            {
-                foreach (var field in state.GetType().GetFields(BindingFlags.Public | BindingFlags.Instance))
-                {
-                    if (field.FieldType == typeof(Tensor) && field.GetValue(state) is Tensor tensor && !tensor.IsInvalid)
-                    {
-                        Relayout(tensor, channelsLast);
-                    }
-                }
-            }
+            Relayout(state, channelsLast);
         }
     }
 
