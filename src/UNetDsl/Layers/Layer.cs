@@ -23,6 +23,35 @@ public static partial class Layer
     public static nn.Module<Tensor, Tensor> Pointwise(int dimensions, int inChannels, int outChannels, Device? device = null, ScalarType? dtype = null) =>
         Conv(dimensions, inChannels, outChannels, Ones(dimensions), new int[dimensions], bias: true, device, dtype);
 
+    /// <summary>
+    /// A depthwise convolution (groups = channels: each channel filtered on its own) with a per-axis kernel, zero
+    /// padding and bias, stride 1: the spatial mixing of a ConvNeXt block.
+    /// </summary>
+    internal static TorchSharp.Modules.Convolution DepthwiseConv(int dimensions, int channels, int[] kernelSize, int[] padding, Device? device = null, ScalarType? dtype = null) =>
+        dimensions switch
+        {
+            2 => nn.Conv2d(channels, channels, (kernelSize[0], kernelSize[1]), padding: (padding[0], padding[1]), groups: channels, bias: true, device: device, dtype: dtype),
+            3 => nn.Conv3d(channels, channels, (kernelSize[0], kernelSize[1], kernelSize[2]), padding: (padding[0], padding[1], padding[2]), groups: channels, bias: true, device: device, dtype: dtype),
+            _ => throw Unsupported(dimensions),
+        };
+
+    /// <summary>
+    /// A layer norm over the last axis of width <paramref name="channels"/>, with its affine parameters set to the
+    /// identity (weight 1, bias 0) explicitly, as for <see cref="GroupNorm"/>: the PyTorch twin starts from those
+    /// values, and a freshly built block must not depend on what the allocator returned.
+    /// </summary>
+    internal static TorchSharp.Modules.LayerNorm ChannelLayerNorm(int channels, double eps, Device? device = null, ScalarType? dtype = null)
+    {
+        var norm = nn.LayerNorm(channels, eps, device: device, dtype: dtype);
+        using (torch.no_grad())
+        {
+            norm.weight!.fill_(1);
+            norm.bias!.zero_();
+        }
+
+        return norm;
+    }
+
     /// <summary>The transposed convolution with kernel = stride = <paramref name="factors"/> that undoes a pooling.</summary>
     public static nn.Module<Tensor, Tensor> UpConv(int dimensions, int inChannels, int outChannels, int[] factors, Device? device = null, ScalarType? dtype = null) =>
         dimensions switch
