@@ -120,36 +120,21 @@ public static class ActivationCheckpoint
     }
 
     /// <summary>
-    /// TorchSharp 0.107 keeps an uninitialised tensor the size of each output of a custom autograd function (to build
-    /// zeros should an output get no gradient) until the graph is released. Untouched pages cost nothing, but
-    /// UNetDsl's allocator hands out memory that earlier steps touched, so with several segments at full resolution
-    /// those buffers would add up to the size of every segment's output. They are replaced by null entries, for which
-    /// TorchSharp passes a missing gradient through as it is (backward handles that). Reached by reflection; if a
-    /// TorchSharp version lays its node out differently, the buffers simply stay.
+    /// The output-sized buffers TorchSharp keeps on a custom function's node until the graph is released (see
+    /// <see cref="TorchSharpInternals.ReleaseOutputCache"/>): remembered in forward, released once apply returns.
     /// </summary>
     private static class OutputShapeCache
     {
-        private static readonly System.Reflection.FieldInfo? s_nodeField =
-            typeof(autograd.AutogradContext).GetField("_node", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance);
-
         [ThreadStatic]
         private static object? s_lastNode;
 
-        public static void Remember(autograd.AutogradContext ctx) => s_lastNode = s_nodeField?.GetValue(ctx);
+        public static void Remember(autograd.AutogradContext ctx) => s_lastNode = TorchSharpInternals.FunctionNodeOf(ctx);
 
         public static void Release()
         {
             var node = s_lastNode;
             s_lastNode = null;
-            var cacheField = node?.GetType().GetField("_outputCache", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance);
-            if (cacheField?.GetValue(node) is List<Tensor> cache)
-            {
-                for (var i = 0; i < cache.Count; i++)
-                {
-                    cache[i]?.Dispose();
-                    cache[i] = null!;
-                }
-            }
+            TorchSharpInternals.ReleaseOutputCache(node);
         }
     }
 

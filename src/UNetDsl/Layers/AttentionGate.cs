@@ -1,6 +1,5 @@
 using System;
 using TorchSharp;
-using UNetDsl.Interop.Onnx;
 using static TorchSharp.torch;
 
 namespace UNetDsl.Layers;
@@ -11,7 +10,7 @@ namespace UNetDsl.Layers;
 /// resolution and resampled to x's size. Submodules: <c>w_x</c> (kernel = stride = the pooling factors, no bias),
 /// <c>w_g</c> (1x1), <c>psi</c> (1x1 to one channel).
 /// </summary>
-public sealed class AttentionGate : nn.Module<Tensor, Tensor, Tensor>
+public sealed partial class AttentionGate : nn.Module<Tensor, Tensor, Tensor>
 {
     private readonly nn.Module<Tensor, Tensor> w_x;
     private readonly nn.Module<Tensor, Tensor> w_g;
@@ -66,24 +65,6 @@ public sealed class AttentionGate : nn.Module<Tensor, Tensor, Tensor>
     {
         using var alpha = Coefficients(x, g);
         return x.mul(alpha);
-    }
-
-    /// <summary>
-    /// Adds the gate's ONNX nodes to <paramref name="graph"/>: alpha = Sigmoid(psi(Relu(W_x x + W_g g))), resized
-    /// (linear, half-pixel) to x's spatial size taken from x's shape at run time, then x * alpha.
-    /// </summary>
-    /// <param name="graph">The graph to add to.</param>
-    /// <param name="x">The name of the encoder map (the skip, cropped to the decoder's size).</param>
-    /// <param name="g">The name of the coarser decoder map.</param>
-    /// <returns>The name of the gated skip.</returns>
-    public string AppendTo(OnnxGraphBuilder graph, string x, string g)
-    {
-        var prefix = GetName();
-        var sum = graph.Add(OnnxModules.Append(graph, w_x, x, prefix + ".w_x"), OnnxModules.Append(graph, w_g, g, prefix + ".w_g"), prefix + "/sum");
-        var relu = graph.AddNode("Relu", prefix + "/relu", new[] { sum });
-        var coarse = graph.AddNode("Sigmoid", prefix + "/alpha_coarse", new[] { OnnxModules.Append(graph, psi, relu, prefix + ".psi") });
-        var alpha = graph.ResizeLinearLike(coarse, x, _dimensions, prefix + "/alpha");
-        return graph.Mul(x, alpha, prefix + "/gated");
     }
 
     /// <inheritdoc />

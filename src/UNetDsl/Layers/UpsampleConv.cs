@@ -1,5 +1,4 @@
 using TorchSharp;
-using UNetDsl.Interop.Onnx;
 using static TorchSharp.torch;
 
 namespace UNetDsl.Layers;
@@ -8,7 +7,7 @@ namespace UNetDsl.Layers;
 /// Bilinear (trilinear) up-sampling followed by a 1x1 convolution that sets the channels: the up-sampling of
 /// <see cref="UpSampling.Bilinear"/>. The convolution is the <c>conv</c> submodule (state_dict: <c>up1.conv.weight</c>).
 /// </summary>
-public sealed class UpsampleConv : nn.Module<Tensor, Tensor>
+public sealed partial class UpsampleConv : nn.Module<Tensor, Tensor>
 {
     private readonly nn.Module<Tensor, Tensor> upsample;
     private readonly nn.Module<Tensor, Tensor> conv;
@@ -34,17 +33,6 @@ public sealed class UpsampleConv : nn.Module<Tensor, Tensor>
     {
         using var upsampled = upsample.call(input);
         return conv.call(upsampled);
-    }
-
-    /// <summary>Adds the block's ONNX nodes (Resize, then the 1x1 Conv) to <paramref name="graph"/>.</summary>
-    /// <param name="graph">The graph to add to.</param>
-    /// <param name="input">The name of the block's input value.</param>
-    /// <returns>The name of the block's output value.</returns>
-    public string AppendTo(OnnxGraphBuilder graph, string input)
-    {
-        var prefix = GetName();
-        var upsampled = OnnxModules.Append(graph, upsample, input, prefix + ".upsample");
-        return OnnxModules.Append(graph, conv, upsampled, prefix + ".conv");
     }
 
     /// <inheritdoc />

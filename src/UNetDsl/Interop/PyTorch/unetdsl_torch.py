@@ -24,7 +24,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 __all__ = [
-    "ConvBlock", "UpsampleConv", "AttentionGate", "TimestepEmbedding", "TimeConditionedBlock", "SpatialTransformer",
+    "ConvBlock", "ConvNeXtBlock", "UpsampleConv", "AttentionGate", "TimestepEmbedding", "TimeConditionedBlock", "SpatialTransformer",
     "conv", "pointwise", "up_conv", "max_pool", "norm", "activation", "center_crop",
     "load_torchsharp", "save_torchsharp", "read_torchsharp", "write_torchsharp", "convert",
 ]
@@ -126,7 +126,7 @@ def center_crop(skip, target):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Blocks (UNetDsl.Layers.ConvBlock, UpsampleConv, AttentionGate)
+# Blocks (UNetDsl.Layers.ConvBlock, ConvNeXtBlock, UpsampleConv, AttentionGate)
 # ---------------------------------------------------------------------------------------------------------------
 
 class ConvBlock(nn.Module):
@@ -175,6 +175,47 @@ class ConvBlock(nn.Module):
         if self.proj_norm is not None:
             identity = self.proj_norm(identity)
         return _activate(self._final_activation, h + center_crop(identity, h))
+
+
+class ConvNeXtBlock(nn.Module):
+    """A stack of ConvNeXt blocks, one per entry of channels (UNetDsl.Layers.ConvNeXtBlock).
+
+    Step j: proj{j} (1x1, only where the channels change), then x = crop(x) + reduce{j}(gelu(expand{j}(norm{j}(
+    depthwise{j}(x))))), with norm{j} a layer norm over the channels alone (eps 1e-6) and expand{j} / reduce{j} 1x1
+    convolutions to 4x the channels and back. padding: 'Same' or 'Valid'; with 'Valid' the residual is centre-cropped.
+    """
+
+    def __init__(self, dimensions, in_channels, channels, kernel, padding):
+        super().__init__()
+        _check_dimensions(dimensions)
+        if padding not in ("Same", "Valid"):
+            raise ValueError("Unknown padding %r; expected 'Same' or 'Valid'." % (padding,))
+        if len(kernel) != dimensions or not channels:
+            raise ValueError("A %dD ConvNeXt block needs %d kernel sizes and at least one step." % (dimensions, dimensions))
+        pad = [(k - 1) // 2 if padding == "Same" else 0 for k in kernel]
+        cls = nn.Conv2d if dimensions == 2 else nn.Conv3d
+        self._count = len(channels)
+        current = in_channels
+        # Assigned in the order TorchSharp registers them, so that the state_dict keys come in the same order.
+        for j, width in enumerate(channels):
+            if current != width:
+                self.add_module("proj%d" % j, pointwise(dimensions, current, width))
+            self.add_module("depthwise%d" % j, cls(width, width, tuple(kernel), padding=tuple(pad), groups=width, bias=True))
+            self.add_module("norm%d" % j, nn.LayerNorm(width, eps=1e-6))
+            self.add_module("expand%d" % j, pointwise(dimensions, width, 4 * width))
+            self.add_module("reduce%d" % j, pointwise(dimensions, 4 * width, width))
+            current = width
+
+    def forward(self, x):
+        for j in range(self._count):
+            if "proj%d" % j in self._modules:
+                x = self._modules["proj%d" % j](x)
+            h = self._modules["depthwise%d" % j](x)
+            # ConvNeXt's channels-first layer norm: channels moved last, normalised, moved back.
+            h = self._modules["norm%d" % j](h.movedim(1, -1)).movedim(-1, 1)
+            h = self._modules["reduce%d" % j](F.gelu(self._modules["expand%d" % j](h)))
+            x = center_crop(x, h) + h
+        return x
 
 
 class UpsampleConv(nn.Module):
