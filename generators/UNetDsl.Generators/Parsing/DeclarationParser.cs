@@ -133,51 +133,13 @@ internal static class DeclarationParser
                 return Result(null);
             }
 
-            AttributeData? unet = null;
-            AttributeData? bottleneck = null;
-            AttributeData? conditioning = null;
-            var levels = new List<AttributeData>();
-            foreach (var attribute in type.GetAttributes())
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                switch (OurAttributeName(attribute.AttributeClass))
-                {
-                    case UNetAttributeName:
-                        unet ??= attribute;
-                        break;
-                    case LevelAttributeName:
-                        levels.Add(attribute);
-                        break;
-                    case BottleneckAttributeName:
-                        bottleneck ??= attribute;
-                        break;
-                    case ConditioningAttributeName:
-                        conditioning ??= attribute;
-                        break;
-                }
-            }
-
+            var (unet, levels, bottleneck, conditioning) = OurAttributes(type, cancellationToken);
             if (unet is null)
             {
                 return Result(null);
             }
 
-            Locate(ArgumentPath.UNet, unet, new[] { nameof(UNetAttribute.InChannels), nameof(UNetAttribute.Classes) }, paramsName: null);
-            for (var i = 0; i < levels.Count; i++)
-            {
-                Locate(ArgumentPath.Level(i + 1), levels[i], Array.Empty<string>(), paramsName: nameof(LevelAttribute.Channels));
-            }
-
-            if (bottleneck is not null)
-            {
-                Locate(ArgumentPath.Bottleneck, bottleneck, Array.Empty<string>(), paramsName: nameof(BottleneckAttribute.Channels));
-            }
-
-            if (conditioning is not null)
-            {
-                Locate(ArgumentPath.Conditioning, conditioning, Array.Empty<string>(), paramsName: null);
-            }
-
+            LocateArguments(unet, levels, bottleneck, conditioning);
             CheckLevelsOnOneDeclaration(levels);
             if (_diagnostics.Count > 0)
             {
@@ -206,8 +168,63 @@ internal static class DeclarationParser
                 return Result(null);
             }
 
+            return Result(ReadSpec(type, unet, levels, bottleneck!, conditioning));
+        }
+
+        /// <summary>The package's attributes on the class: the first [UNet], [Bottleneck] and [Conditioning], every [Level] in order.</summary>
+        private static (AttributeData? UNet, List<AttributeData> Levels, AttributeData? Bottleneck, AttributeData? Conditioning) OurAttributes(INamedTypeSymbol type, CancellationToken cancellationToken)
+        {
+            AttributeData? unet = null;
+            AttributeData? bottleneck = null;
+            AttributeData? conditioning = null;
+            var levels = new List<AttributeData>();
+            foreach (var attribute in type.GetAttributes())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                switch (OurAttributeName(attribute.AttributeClass))
+                {
+                    case UNetAttributeName:
+                        unet ??= attribute;
+                        break;
+                    case LevelAttributeName:
+                        levels.Add(attribute);
+                        break;
+                    case BottleneckAttributeName:
+                        bottleneck ??= attribute;
+                        break;
+                    case ConditioningAttributeName:
+                        conditioning ??= attribute;
+                        break;
+                }
+        }
+
+            return (unet, levels, bottleneck, conditioning);
+        }
+
+        /// <summary>Records where each argument is written, for diagnostics on the argument to blame.</summary>
+        private void LocateArguments(AttributeData unet, List<AttributeData> levels, AttributeData? bottleneck, AttributeData? conditioning)
+        {
+            Locate(ArgumentPath.UNet, unet, new[] { nameof(UNetAttribute.InChannels), nameof(UNetAttribute.Classes) }, paramsName: null);
+            for (var i = 0; i < levels.Count; i++)
+            {
+                Locate(ArgumentPath.Level(i + 1), levels[i], Array.Empty<string>(), paramsName: nameof(LevelAttribute.Channels));
+        }
+
+        if (bottleneck is not null)
+        {
+            Locate(ArgumentPath.Bottleneck, bottleneck, Array.Empty<string>(), paramsName: nameof(BottleneckAttribute.Channels));
+        }
+
+        if (conditioning is not null)
+        {
+            Locate(ArgumentPath.Conditioning, conditioning, Array.Empty<string>(), paramsName: null);
+        }
+        }
+
+        private UNetSpec ReadSpec(INamedTypeSymbol type, AttributeData unet, List<AttributeData> levels, AttributeData bottleneck, AttributeData? conditioning)
+        {
             var block = (BlockKind)Named(unet, nameof(UNetAttribute.Block), (int)DeclarationDefaults.Block);
-            var spec = new UNetSpec(
+            return new UNetSpec(
                 NamespaceName(type.ContainingNamespace),
                 type.Name,
                 type.DeclaredAccessibility == Accessibility.Public ? "public" : "internal",
@@ -225,10 +242,10 @@ internal static class DeclarationParser
                 (ActivationKind)Named(unet, nameof(UNetAttribute.Activation), (int)DeclarationDefaults.Activation),
                 levels.Select(ReadLevel).ToEquatableArray(),
                 new BottleneckSpec(
-                    ParamsArray(bottleneck!),
-                    Named(bottleneck!, nameof(BottleneckAttribute.KernelSize), DeclarationDefaults.NotSet),
-                    NamedArray(bottleneck!, nameof(BottleneckAttribute.Kernel)),
-                    NamedDouble(bottleneck!, nameof(BottleneckAttribute.Dropout), 0)),
+                    ParamsArray(bottleneck),
+                    Named(bottleneck, nameof(BottleneckAttribute.KernelSize), DeclarationDefaults.NotSet),
+                    NamedArray(bottleneck, nameof(BottleneckAttribute.Kernel)),
+                    NamedDouble(bottleneck, nameof(BottleneckAttribute.Dropout), 0)),
                 conditioning is null
                     ? null
                     : new ConditioningSpec(
@@ -237,9 +254,8 @@ internal static class DeclarationParser
                         Named(conditioning, nameof(ConditioningAttribute.Heads), DeclarationDefaults.Heads),
                         NamedArray(conditioning, nameof(ConditioningAttribute.AttentionLevels)),
                         Named(conditioning, nameof(ConditioningAttribute.BottleneckAttention), DeclarationDefaults.BottleneckAttention ? 1 : 0) != 0),
-                EmptyArrays(unet, levels, bottleneck!),
-                NamedArguments(unet, levels, bottleneck!, conditioning));
-            return Result(spec);
+                EmptyArrays(unet, levels, bottleneck),
+                NamedArguments(unet, levels, bottleneck, conditioning));
         }
 
         /// <summary>

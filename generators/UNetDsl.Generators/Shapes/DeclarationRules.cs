@@ -12,8 +12,46 @@ internal static class DeclarationRules
     public static List<Finding> Check(UNetSpec spec)
     {
         var findings = new List<Finding>();
-        var unet = ArgumentPath.UNet;
+        CheckNetwork(findings, spec);
+        foreach (var path in spec.EmptyArrays)
+        {
+            findings.Add(EmptyArray(spec, path));
+        }
 
+        CheckInputSize(findings, spec);
+        for (var i = 0; i < spec.Levels.Count; i++)
+        {
+            CheckLevel(findings, spec, spec.Levels[i], i + 1);
+        }
+
+        CheckBottleneck(findings, spec);
+        if (spec.Conditioning is { } conditioning)
+        {
+            Conditioning(findings, spec, conditioning);
+        }
+
+        if (spec.Block == BlockKind.ConvNeXt && spec.Conditioning is not null)
+        {
+            findings.Add(Finding.Create(DiagnosticDescriptors.ConvNeXtConditioned.Id, ArgumentPath.Argument(ArgumentPath.UNet, nameof(UNetAttribute.Block))));
+        }
+
+        if (findings.Count == 0 && spec.Normalization == NormKind.Group)
+        {
+            Groups(findings, spec);
+        }
+
+        if (findings.Count == 0 && spec.Conditioning is { } withHeads)
+        {
+            Heads(findings, spec, withHeads);
+        }
+
+        return findings;
+    }
+
+    /// <summary>The [UNet] attribute's own arguments.</summary>
+    private static void CheckNetwork(List<Finding> findings, UNetSpec spec)
+    {
+        var unet = ArgumentPath.UNet;
         if (spec.Dimensions is not (2 or 3))
         {
             findings.Add(Finding.Create(DiagnosticDescriptors.DimensionsInvalid.Id, ArgumentPath.Argument(unet, "Dimensions"), spec.Dimensions));
@@ -28,12 +66,11 @@ internal static class DeclarationRules
         EnumValue<UpSamplingKind>(findings, (int)spec.UpSampling, nameof(UNetAttribute.UpSampling), ArgumentPath.Argument(unet, nameof(UNetAttribute.UpSampling)));
         EnumValue<NormKind>(findings, (int)spec.Normalization, nameof(UNetAttribute.Normalization), ArgumentPath.Argument(unet, nameof(UNetAttribute.Normalization)));
         EnumValue<ActivationKind>(findings, (int)spec.Activation, nameof(UNetAttribute.Activation), ArgumentPath.Argument(unet, nameof(UNetAttribute.Activation)));
+    }
 
-        foreach (var path in spec.EmptyArrays)
-        {
-            findings.Add(EmptyArray(spec, path));
-        }
-
+    private static void CheckInputSize(List<Finding> findings, UNetSpec spec)
+    {
+        var unet = ArgumentPath.UNet;
         var inputPath = ArgumentPath.Argument(unet, "InputSize");
         if (spec.HasInputSize && spec.Dimensions is 2 or 3 && spec.InputSize.Count != 1 && spec.InputSize.Count != spec.Dimensions)
         {
@@ -44,59 +81,60 @@ internal static class DeclarationRules
         {
             Positive(findings, spec.InputSize[i], "InputSize[" + i + "]", ArgumentPath.Element(inputPath, i));
         }
+    }
 
-        for (var i = 0; i < spec.Levels.Count; i++)
+    private static void CheckLevel(List<Finding> findings, UNetSpec spec, LevelSpec level, int number)
+    {
+        var path = ArgumentPath.Level(number);
+        Channels(findings, level.Channels, "Level " + number, ArgumentPath.Argument(path, "Channels"));
+        Kernel(findings, spec, level.KernelSize, "level " + number, ArgumentPath.Argument(path, "KernelSize"), allowZero: true);
+        KernelArray(findings, spec, level.Kernel, "level " + number, ArgumentPath.Argument(path, "Kernel"));
+        if (PerAxis(findings, spec, level.Pool, "Level " + number + " Pool", ArgumentPath.Argument(path, "Pool")))
         {
-            var level = spec.Levels[i];
-            var number = i + 1;
-            var path = ArgumentPath.Level(number);
-            Channels(findings, level.Channels, "Level " + number, ArgumentPath.Argument(path, "Channels"));
-            Kernel(findings, spec, level.KernelSize, "level " + number, ArgumentPath.Argument(path, "KernelSize"), allowZero: true);
-            KernelArray(findings, spec, level.Kernel, "level " + number, ArgumentPath.Argument(path, "Kernel"));
-            if (PerAxis(findings, spec, level.Pool, "Level " + number + " Pool", ArgumentPath.Argument(path, "Pool")))
+            for (var axis = 0; axis < level.Pool.Count; axis++)
             {
-                for (var axis = 0; axis < level.Pool.Count; axis++)
-                {
-                    Positive(findings, level.Pool[axis], "Level " + number + " pooling factor " + (axis + 1), ArgumentPath.Element(ArgumentPath.Argument(path, "Pool"), axis));
-                }
-            }
-
-            if (level.GateChannels < 0)
-            {
-                findings.Add(Finding.Create(DiagnosticDescriptors.NotPositive.Id, ArgumentPath.Argument(path, "GateChannels"), "Level " + number + " GateChannels", level.GateChannels));
-            }
-            else if (level.GateChannels > 0 && level.Skip != SkipJoin.AttentionGate)
-            {
-                findings.Add(Finding.Create(
-                    DiagnosticDescriptors.InvalidArgument.Id, ArgumentPath.Argument(path, "GateChannels"), level.GateChannels, "GateChannels",
-                    "level " + number + " has no attention gate; add Skip = SkipKind.AttentionGate or remove GateChannels"));
-            }
-
-            if (level.DeepSupervision && number == 1)
-            {
-                findings.Add(Finding.Create(
-                    DiagnosticDescriptors.InvalidArgument.Id, ArgumentPath.Argument(path, "DeepSupervision"), "true", "DeepSupervision",
-                    "level 1 already has the main head; deep supervision adds heads at levels 2 and deeper"));
-            }
-            for (var j = 0; j < level.DecoderChannels.Count; j++)
-            {
-                Positive(findings, level.DecoderChannels[j], "Level " + number + " decoder channel " + (j + 1), ArgumentPath.Element(ArgumentPath.Argument(path, "DecoderChannels"), j));
-            }
-
-            if (level.UpChannels < 0)
-            {
-                findings.Add(Finding.Create(DiagnosticDescriptors.NotPositive.Id, ArgumentPath.Argument(path, "UpChannels"), "Level " + number + " UpChannels", level.UpChannels));
-            }
-
-            EnumValue<SkipJoin>(findings, (int)level.Skip, nameof(LevelAttribute.Skip), ArgumentPath.Argument(path, nameof(LevelAttribute.Skip)));
-            if (level.SkipFrom < 0 || level.SkipFrom > spec.Levels.Count)
-            {
-                findings.Add(Finding.Create(
-                    DiagnosticDescriptors.InvalidArgument.Id, ArgumentPath.Argument(path, "SkipFrom"), level.SkipFrom, "SkipFrom",
-                    "there are levels 1 to " + spec.Levels.Count + " (0 means the level itself)"));
+                Positive(findings, level.Pool[axis], "Level " + number + " pooling factor " + (axis + 1), ArgumentPath.Element(ArgumentPath.Argument(path, "Pool"), axis));
             }
         }
 
+        if (level.GateChannels < 0)
+        {
+            findings.Add(Finding.Create(DiagnosticDescriptors.NotPositive.Id, ArgumentPath.Argument(path, "GateChannels"), "Level " + number + " GateChannels", level.GateChannels));
+        }
+        else if (level.GateChannels > 0 && level.Skip != SkipJoin.AttentionGate)
+        {
+            findings.Add(Finding.Create(
+                DiagnosticDescriptors.InvalidArgument.Id, ArgumentPath.Argument(path, "GateChannels"), level.GateChannels, "GateChannels",
+                "level " + number + " has no attention gate; add Skip = SkipKind.AttentionGate or remove GateChannels"));
+        }
+
+        if (level.DeepSupervision && number == 1)
+        {
+            findings.Add(Finding.Create(
+                DiagnosticDescriptors.InvalidArgument.Id, ArgumentPath.Argument(path, "DeepSupervision"), "true", "DeepSupervision",
+                "level 1 already has the main head; deep supervision adds heads at levels 2 and deeper"));
+        }
+        for (var j = 0; j < level.DecoderChannels.Count; j++)
+        {
+            Positive(findings, level.DecoderChannels[j], "Level " + number + " decoder channel " + (j + 1), ArgumentPath.Element(ArgumentPath.Argument(path, "DecoderChannels"), j));
+        }
+
+        if (level.UpChannels < 0)
+        {
+            findings.Add(Finding.Create(DiagnosticDescriptors.NotPositive.Id, ArgumentPath.Argument(path, "UpChannels"), "Level " + number + " UpChannels", level.UpChannels));
+        }
+
+        EnumValue<SkipJoin>(findings, (int)level.Skip, nameof(LevelAttribute.Skip), ArgumentPath.Argument(path, nameof(LevelAttribute.Skip)));
+        if (level.SkipFrom < 0 || level.SkipFrom > spec.Levels.Count)
+        {
+            findings.Add(Finding.Create(
+                DiagnosticDescriptors.InvalidArgument.Id, ArgumentPath.Argument(path, "SkipFrom"), level.SkipFrom, "SkipFrom",
+                "there are levels 1 to " + spec.Levels.Count + " (0 means the level itself)"));
+        }
+    }
+
+    private static void CheckBottleneck(List<Finding> findings, UNetSpec spec)
+    {
         Channels(findings, spec.Bottleneck.Channels, "Bottleneck", ArgumentPath.Argument(ArgumentPath.Bottleneck, "Channels"));
         Kernel(findings, spec, spec.Bottleneck.KernelSize, "the bottleneck", ArgumentPath.Argument(ArgumentPath.Bottleneck, "KernelSize"), allowZero: true);
         KernelArray(findings, spec, spec.Bottleneck.Kernel, "the bottleneck", ArgumentPath.Argument(ArgumentPath.Bottleneck, "Kernel"));
@@ -104,28 +142,6 @@ internal static class DeclarationRules
         {
             findings.Add(Finding.Create(DiagnosticDescriptors.DropoutOutOfRange.Id, ArgumentPath.Argument(ArgumentPath.Bottleneck, "Dropout"), spec.Bottleneck.Dropout.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
         }
-
-        if (spec.Conditioning is { } conditioning)
-        {
-            Conditioning(findings, spec, conditioning);
-        }
-
-        if (spec.Block == BlockKind.ConvNeXt && spec.Conditioning is not null)
-        {
-            findings.Add(Finding.Create(DiagnosticDescriptors.ConvNeXtConditioned.Id, ArgumentPath.Argument(unet, nameof(UNetAttribute.Block))));
-        }
-
-        if (findings.Count == 0 && spec.Normalization == NormKind.Group)
-        {
-            Groups(findings, spec);
-        }
-
-        if (findings.Count == 0 && spec.Conditioning is { } withHeads)
-        {
-            Heads(findings, spec, withHeads);
-        }
-
-        return findings;
     }
 
     /// <summary>

@@ -5,6 +5,7 @@ using System.Linq;
 using Microsoft.ML.OnnxRuntime;
 using TorchSharp;
 using UNetDsl;
+using UNetDsl.Tests.Variants;
 using UNetDsl.Interop.Onnx;
 using UNetDsl.Tests.Core;
 using Xunit;
@@ -40,6 +41,8 @@ public sealed class OnnxExportTests : IDisposable
         nameof(OnnxResidualBatchNet),
         nameof(OnnxThickSliceNet),
         nameof(OnnxTrilinearNet),
+        nameof(ConvNeXtNet),
+        nameof(ConvNeXtVolumeNet),
     };
 
     private static nn.Module<Tensor, Tensor> Create(string name) => name switch
@@ -52,6 +55,8 @@ public sealed class OnnxExportTests : IDisposable
         nameof(OnnxResidualBatchNet) => new OnnxResidualBatchNet(),
         nameof(OnnxThickSliceNet) => new OnnxThickSliceNet(),
         nameof(OnnxTrilinearNet) => new OnnxTrilinearNet(),
+        nameof(ConvNeXtNet) => new ConvNeXtNet(),
+        nameof(ConvNeXtVolumeNet) => new ConvNeXtVolumeNet(),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 

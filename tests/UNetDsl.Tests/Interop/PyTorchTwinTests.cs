@@ -138,6 +138,8 @@ public sealed class PyTorchTwinTests : IDisposable
         yield return Segmentation(() => new SmallCicekNet());
         yield return Segmentation(() => new ThickSliceNet());
         yield return Segmentation(() => new TwinVolumeNet());
+        yield return Segmentation(() => new ConvNeXtNet());
+        yield return Segmentation(() => new ConvNeXtVolumeNet());
 
         manual_seed(7);
         var supervised = new SupervisedResidualNet();

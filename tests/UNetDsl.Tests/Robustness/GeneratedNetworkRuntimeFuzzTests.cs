@@ -85,7 +85,7 @@ public class GeneratedNetworkRuntimeFuzzTests
         from groups in Pick(2, 3, 4)
         from activation in Pick(Activation.ReLU, Activation.LeakyReLU, Activation.SiLU, Activation.GELU)
         from upSampling in Pick(UpSampling.TransposedConv, UpSampling.Bilinear)
-        from block in Gen.Frequency((2, Gen.Const(BlockKind.Plain)), (1, Gen.Const(BlockKind.Residual)))
+        from block in Gen.Frequency((4, Gen.Const(BlockKind.Plain)), (2, Gen.Const(BlockKind.Residual)), (1, Gen.Const(BlockKind.ConvNeXt)))
         let kernels = Kernels(dimensions, padding, levelCount)
         let channel = Channel(normalization, groups)
         // A 'Valid' volume shrinks on every axis at every convolution: two per level keep its smallest input small.
@@ -120,15 +120,17 @@ public class GeneratedNetworkRuntimeFuzzTests
             {
                 Dimensions = dimensions,
                 Padding = padding,
-                KernelSize = kernel,
+                // ConvNeXt blocks bring their own norm and GELU (a declared one is a warning) and a 7x7 default kernel,
+                // which would make 'Valid' volumes large: they are drawn with the kernels of the others.
+                KernelSize = block == BlockKind.ConvNeXt && kernel == 0 ? kernels[1] : kernel,
                 Kernel = perAxisKernel,
                 BottleneckKernelSize = bottleneckKernel,
                 BottleneckKernel = bottleneckPerAxisKernel,
                 Block = block,
                 UpSampling = upSampling,
-                Normalization = normalization,
-                NormGroups = normalization == Normalization.Group ? groups : 0,
-                Activation = activation,
+                Normalization = block == BlockKind.ConvNeXt ? Normalization.None : normalization,
+                NormGroups = normalization == Normalization.Group && block != BlockKind.ConvNeXt ? groups : 0,
+                Activation = block == BlockKind.ConvNeXt ? Activation.ReLU : activation,
                 Dropout = dropout,
             },
             inputSteps,
@@ -158,6 +160,7 @@ public class GeneratedNetworkRuntimeFuzzTests
         ("GELU", d => d.Activation == Activation.GELU),
         ("bilinear", d => d.UpSampling == UpSampling.Bilinear),
         ("residual", d => d.Block == BlockKind.Residual),
+        ("ConvNeXt", d => d.Block == BlockKind.ConvNeXt),
         ("gate", d => d.Levels.Any(l => l.Skip == SkipKind.AttentionGate)),
         ("add", d => d.Levels.Any(l => l.Skip == SkipKind.Add)),
         ("no skip", d => d.Levels.Any(l => l.Skip == SkipKind.None)),

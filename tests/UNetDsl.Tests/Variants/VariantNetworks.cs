@@ -53,3 +53,21 @@ public partial class ValidResidualNet
 public partial class TinyDenoiser
 {
 }
+
+/// <summary>ConvNeXt blocks (depthwise 7x7, layer norm, inverted bottleneck) with 'Same' padding; projections where the channels change.</summary>
+[UNet(1, 3, Block = BlockKind.ConvNeXt)]
+[Level(8)]
+[Level(16, Skip = SkipKind.AttentionGate)]
+[Bottleneck(24)]
+public partial class ConvNeXtNet
+{
+}
+
+/// <summary>3D ConvNeXt blocks with 'Valid' padding and per-axis 1x3x3 depthwise kernels: the residuals are centre-cropped.</summary>
+[UNet(1, 2, Dimensions = 3, Padding = ConvPadding.Valid, Block = BlockKind.ConvNeXt, Kernel = new[] { 1, 3, 3 })]
+[Level(4, Pool = new[] { 1, 2, 2 })]
+[Level(8)]
+[Bottleneck(8)]
+public partial class ConvNeXtVolumeNet
+{
+}

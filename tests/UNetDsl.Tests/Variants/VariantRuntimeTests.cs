@@ -25,7 +25,11 @@ public class VariantRuntimeTests
         using var supervised = new SupervisedResidualNet();
         using var validResidual = new ValidResidualNet();
         using var denoiser = new TinyDenoiser();
+        using var convNeXt = new ConvNeXtNet();
+        using var convNeXtVolume = new ConvNeXtVolumeNet();
 
+        Assert.Equal(ConvNeXtNet.ParameterCount, Count(convNeXt));
+        Assert.Equal(ConvNeXtVolumeNet.ParameterCount, Count(convNeXtVolume));
         Assert.Equal(SmallCicekNet.ParameterCount, Count(cicek));
         Assert.Equal(ThickSliceNet.ParameterCount, Count(thick));
         Assert.Equal(GatedNet.ParameterCount, Count(gated));
