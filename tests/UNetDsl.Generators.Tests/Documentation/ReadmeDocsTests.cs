@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -47,15 +46,11 @@ public class ReadmeDocsTests
     /// <summary>A program as the only file of a console application, named Program.cs.</summary>
     private static GeneratorOutcome RunProgram(string program)
     {
-        var compilation = GeneratorHarness.Compile()
-            .WithOptions(GeneratorHarness.Compile().Options.WithOutputKind(OutputKind.ConsoleApplication))
+        var library = GeneratorHarness.Compile();
+        var compilation = library
+            .WithOptions(library.Options.WithOutputKind(OutputKind.ConsoleApplication))
             .AddSyntaxTrees(CSharpSyntaxTree.ParseText(program, GeneratorHarness.ParseOptions, path: "Program.cs"));
-        var driver = GeneratorHarness.CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
-        return new GeneratorOutcome(
-            driver.GetRunResult(),
-            output,
-            diagnostics,
-            output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToImmutableArray());
+        return GeneratorHarness.RunOn(compilation);
     }
 
     [Fact]
