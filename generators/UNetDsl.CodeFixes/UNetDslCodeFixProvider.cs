@@ -62,21 +62,13 @@ public abstract class UNetDslCodeFixProvider : CodeFixProvider
 }
 
 /// <summary>One action: its title and equivalence key, the node it changes, and what that node becomes (built when the action is applied).</summary>
-internal sealed class NodeFix
+internal sealed class NodeFix(string title, string equivalenceKey, SyntaxNode node, Func<SyntaxNode, SyntaxNode> replace)
 {
-    public NodeFix(string title, string equivalenceKey, SyntaxNode node, Func<SyntaxNode, SyntaxNode> replace)
-    {
-        Title = title;
-        EquivalenceKey = equivalenceKey;
-        Node = node;
-        Replace = replace;
-    }
+    public string Title { get; } = title;
 
-    public string Title { get; }
+    public string EquivalenceKey { get; } = equivalenceKey;
 
-    public string EquivalenceKey { get; }
+    public SyntaxNode Node { get; } = node;
 
-    public SyntaxNode Node { get; }
-
-    public Func<SyntaxNode, SyntaxNode> Replace { get; }
+    public Func<SyntaxNode, SyntaxNode> Replace { get; } = replace;
 }
