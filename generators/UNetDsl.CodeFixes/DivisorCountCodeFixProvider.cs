@@ -1,10 +1,8 @@
 using System.Collections.Immutable;
 using System.Composition;
 using System.Globalization;
-using System.Threading;
-using System.Threading.Tasks;
+using System.Linq;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -19,7 +17,7 @@ namespace UNetDsl.CodeFixes;
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(DivisorCountCodeFixProvider))]
 [Shared]
-public sealed class DivisorCountCodeFixProvider : CodeFixProvider
+public sealed class DivisorCountCodeFixProvider : SuggestedValueCodeFixProvider
 {
     /// <summary>The equivalence key of "use the nearest divisor below" (the argument name is appended).</summary>
     public const string NearestBelowKey = "UNetDsl.Divisor.NearestBelow.";
@@ -31,85 +29,58 @@ public sealed class DivisorCountCodeFixProvider : CodeFixProvider
     public override ImmutableArray<string> FixableDiagnosticIds { get; } =
         ImmutableArray.Create(FixableDiagnostics.GroupsDoNotDivideId, FixableDiagnostics.HeadsDoNotDivideId);
 
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    /// <inheritdoc />
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    /// <summary>
+    /// The named argument the diagnostic is on, provided it is the one the diagnostic names, or the attribute when
+    /// the count was left at its default; a diagnostic without the argument's name has none.
+    /// </summary>
+    private protected override SyntaxNode? FindTarget(SyntaxNode root, Diagnostic diagnostic)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null)
+        if (Argument(diagnostic) is not { Length: > 0 } name)
         {
-            return;
+            return null;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
+        var target = root.FindNode(diagnostic.Location.SourceSpan);
+        var fits = target switch
         {
-            if (!FixProperties.TryRead(diagnostic, out _, out var suggestions)
-                || !diagnostic.Properties.TryGetValue(FixableDiagnostics.ArgumentKey, out var name)
-                || string.IsNullOrEmpty(name))
-            {
-                continue;
-            }
-
-            var target = root.FindNode(diagnostic.Location.SourceSpan);
-            var fits = target switch
-            {
-                AttributeArgumentSyntax argument => argument.NameEquals?.Name.Identifier.ValueText == name,
-                AttributeSyntax => true,
-                _ => false,
-            };
-            if (!fits)
-            {
-                continue;
-            }
-
-            foreach (var suggestion in suggestions)
-            {
-                var value = suggestion.Value;
-                var direction = FixProperties.Direction(suggestion);
-                context.RegisterCodeFix(
-                    CodeAction.Create(
-                        "Use " + name + " = " + value.ToString(CultureInfo.InvariantCulture) + " (nearest divisor " + direction + ")",
-                        cancellationToken => SetAsync(context.Document, target, name!, value, cancellationToken),
-                        (suggestion.IsBelow ? NearestBelowKey : NearestAboveKey) + name),
-                    diagnostic);
-            }
-        }
+            AttributeArgumentSyntax argument => argument.NameEquals?.Name.Identifier.ValueText == name,
+            AttributeSyntax => true,
+            _ => false,
+        };
+        return fits ? target : null;
     }
 
-    private static async Task<Document> SetAsync(Document document, SyntaxNode target, string name, int value, CancellationToken cancellationToken)
-    {
-        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        if (root is null)
-        {
-            return document;
-        }
+    private protected override string Title(Diagnostic diagnostic, Suggestion suggestion) =>
+        "Use " + Argument(diagnostic) + " = " + suggestion.Value.ToString(CultureInfo.InvariantCulture) + " (nearest divisor " + FixProperties.Direction(suggestion) + ")";
 
+    private protected override string EquivalenceKey(Diagnostic diagnostic, Suggestion suggestion) =>
+        (suggestion.IsBelow ? NearestBelowKey : NearestAboveKey) + Argument(diagnostic);
+
+    private protected override SyntaxNode WithValue(SyntaxNode target, Diagnostic diagnostic, int value)
+    {
         var literal = SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(value));
-        SyntaxNode replacement;
         if (target is AttributeArgumentSyntax argument)
         {
-            replacement = argument.WithExpression(literal.WithTriviaFrom(argument.Expression));
-        }
-        else
-        {
-            // The count was left at its default: write it as a named argument at the end of the attribute.
-            var attribute = (AttributeSyntax)target;
-            var added = SyntaxFactory.AttributeArgument(
-                SyntaxFactory.NameEquals(SyntaxFactory.IdentifierName(name), SyntaxFactory.Token(SyntaxFactory.TriviaList(SyntaxFactory.Space), SyntaxKind.EqualsToken, SyntaxFactory.TriviaList(SyntaxFactory.Space))),
-                nameColon: null,
-                literal);
-            var list = attribute.ArgumentList ?? SyntaxFactory.AttributeArgumentList();
-            var separators = list.Arguments.GetSeparators();
-            var arguments = list.Arguments.Count == 0
-                ? SyntaxFactory.SingletonSeparatedList(added)
-                : SyntaxFactory.SeparatedList(
-                    list.Arguments.Add(added),
-                    System.Linq.Enumerable.Concat(separators, new[] { SyntaxFactory.Token(SyntaxFactory.TriviaList(), SyntaxKind.CommaToken, SyntaxFactory.TriviaList(SyntaxFactory.Space)) }));
-            replacement = attribute.WithArgumentList(list.WithArguments(arguments));
+            return argument.WithExpression(literal.WithTriviaFrom(argument.Expression));
         }
 
-        return document.WithSyntaxRoot(root.ReplaceNode(target, replacement));
+        // The count was left at its default: write it as a named argument at the end of the attribute.
+        var attribute = (AttributeSyntax)target;
+        var added = SyntaxFactory.AttributeArgument(
+            SyntaxFactory.NameEquals(SyntaxFactory.IdentifierName(Argument(diagnostic)!), SyntaxFactory.Token(SyntaxFactory.TriviaList(SyntaxFactory.Space), SyntaxKind.EqualsToken, SyntaxFactory.TriviaList(SyntaxFactory.Space))),
+            nameColon: null,
+            literal);
+        var list = attribute.ArgumentList ?? SyntaxFactory.AttributeArgumentList();
+        var separators = list.Arguments.GetSeparators();
+        var arguments = list.Arguments.Count == 0
+            ? SyntaxFactory.SingletonSeparatedList(added)
+            : SyntaxFactory.SeparatedList(
+                list.Arguments.Add(added),
+                separators.Concat(new[] { SyntaxFactory.Token(SyntaxFactory.TriviaList(), SyntaxKind.CommaToken, SyntaxFactory.TriviaList(SyntaxFactory.Space)) }));
+        return attribute.WithArgumentList(list.WithArguments(arguments));
     }
+
+    /// <summary>The named argument to set, <c>NormGroups</c> or <c>Heads</c>, as the generator names it.</summary>
+    private static string? Argument(Diagnostic diagnostic) =>
+        diagnostic.Properties.TryGetValue(FixableDiagnostics.ArgumentKey, out var name) ? name : null;
 }

@@ -1,11 +1,7 @@
 using System.Collections.Immutable;
 using System.Composition;
 using System.Globalization;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -20,7 +16,7 @@ namespace UNetDsl.CodeFixes;
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(InputSizeCodeFixProvider))]
 [Shared]
-public sealed class InputSizeCodeFixProvider : CodeFixProvider
+public sealed class InputSizeCodeFixProvider : SuggestedValueCodeFixProvider
 {
     /// <summary>The equivalence key of "use the nearest valid size below".</summary>
     public const string NearestBelowKey = "UNetDsl.InputSize.NearestBelow";
@@ -32,48 +28,15 @@ public sealed class InputSizeCodeFixProvider : CodeFixProvider
     public override ImmutableArray<string> FixableDiagnosticIds { get; } =
         ImmutableArray.Create(FixableDiagnostics.PoolingNotExactId, FixableDiagnostics.FeatureMapVanishesId);
 
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    /// <inheritdoc />
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
-    {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null)
-        {
-            return;
-        }
-
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (!FixProperties.TryRead(diagnostic, out _, out var suggestions)
-                || !FixProperties.TryInt(diagnostic, FixableDiagnostics.AxisKey, out var axis)
-                || FindElement(root, diagnostic, axis) is not { } element)
-            {
-                continue;
-            }
-
-            foreach (var suggestion in suggestions)
-            {
-                var value = suggestion.Value;
-                var direction = FixProperties.Direction(suggestion);
-                context.RegisterCodeFix(
-                    CodeAction.Create(
-                        "Use input size " + value.ToString(CultureInfo.InvariantCulture) + " (nearest valid " + direction + ")",
-                        cancellationToken => ReplaceAsync(context.Document, element, value, cancellationToken),
-                        suggestion.IsBelow ? NearestBelowKey : NearestAboveKey),
-                    diagnostic);
-            }
-        }
-    }
-
     /// <summary>
-    /// The element the diagnostic is on, provided it is element <paramref name="axis"/> of an <c>InputSize</c> array
-    /// (array creation or collection expression); a diagnostic on the whole attribute (no InputSize written) has none.
+    /// The element the diagnostic is on, provided it is element <see cref="FixableDiagnostics.AxisKey"/> of an
+    /// <c>InputSize</c> array (array creation or collection expression); a diagnostic on the whole attribute (no
+    /// InputSize written) or without the axis has none.
     /// </summary>
-    private static ExpressionSyntax? FindElement(SyntaxNode root, Diagnostic diagnostic, int axis)
+    private protected override SyntaxNode? FindTarget(SyntaxNode root, Diagnostic diagnostic)
     {
-        if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not ExpressionSyntax element)
+        if (!FixProperties.TryInt(diagnostic, FixableDiagnostics.AxisKey, out var axis)
+            || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not ExpressionSyntax element)
         {
             return null;
         }
@@ -98,15 +61,12 @@ public sealed class InputSizeCodeFixProvider : CodeFixProvider
         return isInputSize && index == axis ? element : null;
     }
 
-    private static async Task<Document> ReplaceAsync(Document document, ExpressionSyntax element, int value, CancellationToken cancellationToken)
-    {
-        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        if (root is null)
-        {
-            return document;
-        }
+    private protected override string Title(Diagnostic diagnostic, Suggestion suggestion) =>
+        "Use input size " + suggestion.Value.ToString(CultureInfo.InvariantCulture) + " (nearest valid " + FixProperties.Direction(suggestion) + ")";
 
-        var literal = SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(value)).WithTriviaFrom(element);
-        return document.WithSyntaxRoot(root.ReplaceNode(element, literal));
-    }
+    private protected override string EquivalenceKey(Diagnostic diagnostic, Suggestion suggestion) =>
+        suggestion.IsBelow ? NearestBelowKey : NearestAboveKey;
+
+    private protected override SyntaxNode WithValue(SyntaxNode target, Diagnostic diagnostic, int value) =>
+        SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(value)).WithTriviaFrom(target);
 }

@@ -1,10 +1,9 @@
+using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -15,7 +14,7 @@ namespace UNetDsl.CodeFixes;
 /// <summary>UNET0001: adds the <c>partial</c> modifier to the U-Net class the diagnostic is on.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MakePartialCodeFixProvider))]
 [Shared]
-public sealed class MakePartialCodeFixProvider : CodeFixProvider
+public sealed class MakePartialCodeFixProvider : UNetDslCodeFixProvider
 {
     /// <summary>The equivalence key of the action, shared by every class so that Fix All can batch them.</summary>
     public const string EquivalenceKey = "UNetDsl.MakePartial";
@@ -23,45 +22,19 @@ public sealed class MakePartialCodeFixProvider : CodeFixProvider
     /// <inheritdoc />
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(FixableDiagnostics.NotPartialId);
 
-    /// <inheritdoc />
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    /// <inheritdoc />
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override IEnumerable<NodeFix> FixesFor(SyntaxNode root, Diagnostic diagnostic)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null)
+        // The diagnostic is on the class name; the declaration is its parent.
+        var declaration = root.FindToken(diagnostic.Location.SourceSpan.Start).Parent?.AncestorsAndSelf().OfType<TypeDeclarationSyntax>().FirstOrDefault();
+        if (declaration is null || declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
         {
-            return;
+            return Array.Empty<NodeFix>();
         }
 
-        foreach (var diagnostic in context.Diagnostics)
+        return new[]
         {
-            // The diagnostic is on the class name; the declaration is its parent.
-            var declaration = root.FindToken(diagnostic.Location.SourceSpan.Start).Parent?.AncestorsAndSelf().OfType<TypeDeclarationSyntax>().FirstOrDefault();
-            if (declaration is null || declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create(
-                    "Make '" + declaration.Identifier.ValueText + "' partial",
-                    cancellationToken => AddPartialAsync(context.Document, declaration, cancellationToken),
-                    EquivalenceKey),
-                diagnostic);
-        }
-    }
-
-    private static async Task<Document> AddPartialAsync(Document document, TypeDeclarationSyntax declaration, CancellationToken cancellationToken)
-    {
-        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        if (root is null)
-        {
-            return document;
-        }
-
-        return document.WithSyntaxRoot(root.ReplaceNode(declaration, WithPartial(declaration)));
+            new NodeFix("Make '" + declaration.Identifier.ValueText + "' partial", EquivalenceKey, declaration, node => WithPartial((TypeDeclarationSyntax)node)),
+        };
     }
 
     /// <summary>

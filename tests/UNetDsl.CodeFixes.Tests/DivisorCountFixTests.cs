@@ -16,35 +16,22 @@ public class DivisorCountFixTests
         "using UNetDsl;\n\nnamespace Test;\n\n[UNet(1, 1, Normalization = Normalization.Group, NormGroups = 4)]\n"
         + "[Conditioning(" + conditioning + ")]\n[Level(16)]\n[Bottleneck(32)]\npublic partial class Denoiser { }\n";
 
+    private const string GroupNorm = "1, 2, Normalization = Normalization.Group";
+
+    // The first value of a row says what the case is; the test does not read it.
     [Theory]
-    [InlineData(0, "Use NormGroups = 2 (nearest divisor below)", "NormGroups = 2")]
-    [InlineData(1, "Use NormGroups = 4 (nearest divisor above)", "NormGroups = 4")]
-    public async Task Three_groups_over_64_and_128_channels_become_2_or_4(int choice, string title, string written)
+    [InlineData("3 groups over 64 and 128 channels become 2", ", NormGroups = 3", "[Level(64)]\n[Bottleneck(128)]", 2, 0, "Use NormGroups = 2 (nearest divisor below)", ", NormGroups = 2")]
+    [InlineData("3 groups over 64 and 128 channels become 4", ", NormGroups = 3", "[Level(64)]\n[Bottleneck(128)]", 2, 1, "Use NormGroups = 4 (nearest divisor above)", ", NormGroups = 4")]
+    // Every convolution has a multiple of 32 channels; 48 groups is more than 32, so only 32 (below) works.
+    [InlineData("more groups than divisors: only the one below", ", NormGroups = 48", "[Level(32)]\n[Bottleneck(64)]", 1, 0, "Use NormGroups = 32 (nearest divisor below)", ", NormGroups = 32")]
+    // NormGroups is left at its default 8, which does not divide 12: the diagnostic is on [UNet], the fix adds the argument.
+    [InlineData("default group count written as named argument", "", "[Level(12)]\n[Bottleneck(24)]", 2, 0, "Use NormGroups = 6 (nearest divisor below)", ", NormGroups = 6")]
+    public async Task Group_count_becomes_the_chosen_divisor(string _, string declared, string levels, int actionCount, int choice, string title, string written)
     {
         await AssertFix(
-            Grouped("1, 2, Normalization = Normalization.Group, NormGroups = 3", "[Level(64)]\n[Bottleneck(128)]"),
-            "UNET0008", new DivisorCountCodeFixProvider(), 2, choice, title,
-            Grouped("1, 2, Normalization = Normalization.Group, " + written, "[Level(64)]\n[Bottleneck(128)]"));
-    }
-
-    [Fact]
-    public async Task More_groups_than_the_common_divisor_offers_only_the_one_below()
-    {
-        // Every convolution has a multiple of 32 channels; 48 groups is more than 32, so only 32 (below) works.
-        await AssertFix(
-            Grouped("1, 2, Normalization = Normalization.Group, NormGroups = 48", "[Level(32)]\n[Bottleneck(64)]"),
-            "UNET0008", new DivisorCountCodeFixProvider(), 1, 0, "Use NormGroups = 32 (nearest divisor below)",
-            Grouped("1, 2, Normalization = Normalization.Group, NormGroups = 32", "[Level(32)]\n[Bottleneck(64)]"));
-    }
-
-    [Fact]
-    public async Task Default_group_count_is_written_out_as_a_named_argument()
-    {
-        // NormGroups is left at its default 8, which does not divide 12: the diagnostic is on [UNet], the fix adds the argument.
-        await AssertFix(
-            Grouped("1, 2, Normalization = Normalization.Group", "[Level(12)]\n[Bottleneck(24)]"),
-            "UNET0008", new DivisorCountCodeFixProvider(), 2, 0, "Use NormGroups = 6 (nearest divisor below)",
-            Grouped("1, 2, Normalization = Normalization.Group, NormGroups = 6", "[Level(12)]\n[Bottleneck(24)]"));
+            Grouped(GroupNorm + declared, levels),
+            "UNET0008", new DivisorCountCodeFixProvider(), actionCount, choice, title,
+            Grouped(GroupNorm + written, levels));
     }
 
     [Theory]

@@ -24,50 +24,31 @@ public class InputSizeFixTests
         "using UNetDsl;\n\nnamespace Test;\n\n[UNet(1, 2, Dimensions = 3, InputSize = " + inputSize + ")]\n"
         + "[Level(8, Pool = new[] { 1, 2, 2 })]\n[Level(16)]\n[Bottleneck(32)]\npublic partial class Net3D { }\n";
 
+    private static string Network(string network, string inputSize) => network switch
+    {
+        "paper" => Paper(inputSize),
+        "anisotropic" => Anisotropic(inputSize),
+        _ => throw new System.ArgumentOutOfRangeException(nameof(network), network, "no such network"),
+    };
+
+    // The first value of a row says what the case is; the test does not read it.
     [Theory]
-    [InlineData(0, "Use input size 556 (nearest valid below)", "new[] { 572, 556 }")]
-    [InlineData(1, "Use input size 572 (nearest valid above)", "new[] { 572, 572 }")]
-    public async Task Odd_width_offers_both_neighbours_and_changes_only_the_width(int choice, string title, string fixedInput)
+    [InlineData("odd width: nearest below, width only", "paper", "new[] { 572, 570 }", "UNET1002", 2, 0, "Use input size 556 (nearest valid below)", "new[] { 572, 556 }")]
+    [InlineData("odd width: nearest above, width only", "paper", "new[] { 572, 570 }", "UNET1002", 2, 1, "Use input size 572 (nearest valid above)", "new[] { 572, 572 }")]
+    // D = 8 is valid (period 2); H = 30 halves once to 15, which the second pooling cannot halve (period 4).
+    [InlineData("3D height on its own period: nearest below", "anisotropic", "new[] { 8, 30, 32 }", "UNET1002", 2, 0, "Use input size 28 (nearest valid below)", "new[] { 8, 28, 32 }")]
+    [InlineData("3D height on its own period: nearest above", "anisotropic", "new[] { 8, 30, 32 }", "UNET1002", 2, 1, "Use input size 32 (nearest valid above)", "new[] { 8, 32, 32 }")]
+    // D = 9 is odd; D is pooled once (period 2), so 8 and 10 are its neighbours, not the 4k of H and W.
+    [InlineData("3D depth on the depth period: nearest below", "anisotropic", "new[] { 9, 32, 32 }", "UNET1002", 2, 0, "Use input size 8 (nearest valid below)", "new[] { 8, 32, 32 }")]
+    [InlineData("3D depth on the depth period: nearest above", "anisotropic", "new[] { 9, 32, 32 }", "UNET1002", 2, 1, "Use input size 10 (nearest valid above)", "new[] { 10, 32, 32 }")]
+    [InlineData("collection expression element replaced in place", "paper", "[570, 572]", "UNET1002", 2, 1, "Use input size 572 (nearest valid above)", "[572, 572]")]
+    // Valid on D is 2k, on H and W 4k: the single value 30 must become a multiple of 4.
+    [InlineData("one value for all axes: valid on every axis", "anisotropic", "new[] { 30 }", "UNET1002", 2, 0, "Use input size 28 (nearest valid below)", "new[] { 28 }")]
+    // 100 is below the smallest valid size 188: nothing below it works.
+    [InlineData("too small: only the smallest valid size", "paper", "new[] { 100, 572 }", "UNET1001", 1, 0, "Use input size 188 (nearest valid above)", "new[] { 188, 572 }")]
+    public async Task Offending_element_becomes_the_chosen_valid_size(string _, string network, string declared, string id, int actionCount, int choice, string title, string fixedInput)
     {
-        await AssertFix(Paper("new[] { 572, 570 }"), "UNET1002", 2, choice, title, Paper(fixedInput));
-    }
-
-    [Theory]
-    [InlineData(0, "Use input size 28 (nearest valid below)", "new[] { 8, 28, 32 }")]
-    [InlineData(1, "Use input size 32 (nearest valid above)", "new[] { 8, 32, 32 }")]
-    public async Task Three_d_height_not_divisible_by_its_own_pooling_period_is_fixed_on_that_axis(int choice, string title, string fixedInput)
-    {
-        // D = 8 is valid (period 2); H = 30 halves once to 15, which the second pooling cannot halve (period 4).
-        await AssertFix(Anisotropic("new[] { 8, 30, 32 }"), "UNET1002", 2, choice, title, Anisotropic(fixedInput));
-    }
-
-    [Theory]
-    [InlineData(0, "Use input size 8 (nearest valid below)", "new[] { 8, 32, 32 }")]
-    [InlineData(1, "Use input size 10 (nearest valid above)", "new[] { 10, 32, 32 }")]
-    public async Task Three_d_depth_uses_the_depth_period_not_the_height_period(int choice, string title, string fixedInput)
-    {
-        // D = 9 is odd; D is pooled once (period 2), so 8 and 10 are its neighbours, not the 4k of H and W.
-        await AssertFix(Anisotropic("new[] { 9, 32, 32 }"), "UNET1002", 2, choice, title, Anisotropic(fixedInput));
-    }
-
-    [Fact]
-    public async Task Collection_expression_element_is_replaced_in_place()
-    {
-        await AssertFix(Paper("[570, 572]"), "UNET1002", 2, 1, "Use input size 572 (nearest valid above)", Paper("[572, 572]"));
-    }
-
-    [Fact]
-    public async Task One_value_for_every_axis_is_replaced_by_a_size_valid_on_every_axis()
-    {
-        // Valid on D is 2k, on H and W 4k: the single value 30 must become a multiple of 4.
-        await AssertFix(Anisotropic("new[] { 30 }"), "UNET1002", 2, 0, "Use input size 28 (nearest valid below)", Anisotropic("new[] { 28 }"));
-    }
-
-    [Fact]
-    public async Task Too_small_input_offers_only_the_smallest_valid_size()
-    {
-        // 100 is below the smallest valid size 188: nothing below it works.
-        await AssertFix(Paper("new[] { 100, 572 }"), "UNET1001", 1, 0, "Use input size 188 (nearest valid above)", Paper("new[] { 188, 572 }"));
+        await AssertFix(Network(network, declared), id, actionCount, choice, title, Network(network, fixedInput));
     }
 
     [Fact]

@@ -10,28 +10,19 @@ public class MakePartialFixTests
 {
     private const string Attributes = "[UNet(1, 2, Padding = ConvPadding.Valid, InputSize = new[] { 44, 44 })]\n[Level(8)]\n[Level(16)]\n[Bottleneck(32)]\n";
 
-    [Fact]
-    public async Task Public_class_becomes_public_partial()
-    {
-        await AssertFixed(
-            "using UNetDsl;\n\nnamespace Test;\n\n" + Attributes + "public class Net\n{\n}\n",
-            "using UNetDsl;\n\nnamespace Test;\n\n" + Attributes + "public partial class Net\n{\n}\n");
-    }
+    private const string Head = "using UNetDsl;\n\nnamespace Test;\n\n" + Attributes;
 
-    [Fact]
-    public async Task Partial_goes_after_every_other_modifier_and_attributes_stay()
+    // The first value of a row says what the case is; the test does not read it.
+    [Theory]
+    [InlineData("public class becomes public partial", Head + "public class Net\n{\n}\n", Head + "public partial class Net\n{\n}\n")]
+    [InlineData("partial after other modifiers, attributes stay", Head + "internal sealed class Net { }\n", Head + "internal sealed partial class Net { }\n")]
+    [InlineData(
+        "no modifiers: indentation kept in block namespace",
+        "using UNetDsl;\n\nnamespace Test\n{\n    [UNet(1, 2)] [Level(8)]\n    [Bottleneck(16)]\n    class Net\n    {\n    }\n}\n",
+        "using UNetDsl;\n\nnamespace Test\n{\n    [UNet(1, 2)] [Level(8)]\n    [Bottleneck(16)]\n    partial class Net\n    {\n    }\n}\n")]
+    public async Task Partial_is_added_right_before_class(string _, string source, string expected)
     {
-        await AssertFixed(
-            "using UNetDsl;\n\nnamespace Test;\n\n" + Attributes + "internal sealed class Net { }\n",
-            "using UNetDsl;\n\nnamespace Test;\n\n" + Attributes + "internal sealed partial class Net { }\n");
-    }
-
-    [Fact]
-    public async Task Class_without_modifiers_keeps_its_indentation_in_a_block_namespace()
-    {
-        await AssertFixed(
-            "using UNetDsl;\n\nnamespace Test\n{\n    [UNet(1, 2)] [Level(8)]\n    [Bottleneck(16)]\n    class Net\n    {\n    }\n}\n",
-            "using UNetDsl;\n\nnamespace Test\n{\n    [UNet(1, 2)] [Level(8)]\n    [Bottleneck(16)]\n    partial class Net\n    {\n    }\n}\n");
+        await AssertFixed(source, expected);
     }
 
     private static async Task AssertFixed(string source, string expected)

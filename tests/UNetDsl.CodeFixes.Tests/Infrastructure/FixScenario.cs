@@ -4,34 +4,23 @@ using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using Basic.Reference.Assemblies;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Text;
-using UNetDsl.Generators;
+using UNetDsl.Testing;
 using Xunit;
 
 namespace UNetDsl.CodeFixes.Tests.Infrastructure;
 
 /// <summary>
-/// One source file in an <see cref="AdhocWorkspace"/>, the way the IDE holds it: the generator runs over the
-/// project's compilation to report its diagnostics, a provider offers its actions for one of them, and an action's
-/// operations are applied to give the fixed document.
+/// One source file in an <see cref="AdhocWorkspace"/>, the way the IDE holds it (the project has the references and
+/// options of <see cref="GeneratorCompilation"/>): the generator runs over the project's compilation to report its
+/// diagnostics, a provider offers its actions for one of them, and an action's operations are applied to give the
+/// fixed document.
 /// </summary>
 public sealed class FixScenario : IDisposable
 {
-    private static readonly Lazy<ImmutableArray<MetadataReference>> s_references = new(() =>
-    {
-        // The net10.0 reference assemblies and the runtime library for the attributes; the set is explicit.
-        var references = new List<MetadataReference>(Net100.References.All);
-        references.Add(MetadataReference.CreateFromFile(typeof(UNetAttribute).Assembly.Location));
-        return references.ToImmutableArray();
-    });
-
-    private static readonly CSharpParseOptions s_parseOptions = new(LanguageVersion.Latest);
-
     private readonly AdhocWorkspace _workspace;
 
     private FixScenario(AdhocWorkspace workspace, Document document)
@@ -53,9 +42,9 @@ public sealed class FixScenario : IDisposable
             "UNetDslFixTests",
             "UNetDslFixTests",
             LanguageNames.CSharp,
-            compilationOptions: new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable),
-            parseOptions: s_parseOptions,
-            metadataReferences: s_references.Value);
+            compilationOptions: GeneratorCompilation.Options(),
+            parseOptions: GeneratorCompilation.ParseOptions,
+            metadataReferences: GeneratorCompilation.References);
         var documentId = DocumentId.CreateNewId(projectId);
         var solution = workspace.CurrentSolution
             .AddProject(project)
@@ -67,9 +56,7 @@ public sealed class FixScenario : IDisposable
     public static async Task<ImmutableArray<Diagnostic>> GeneratorDiagnosticsAsync(Document document)
     {
         var compilation = await document.Project.GetCompilationAsync().ConfigureAwait(false) ?? throw new InvalidOperationException("no compilation");
-        GeneratorDriver driver = CSharpGeneratorDriver.Create(new[] { new UNetGenerator().AsSourceGenerator() }, parseOptions: s_parseOptions);
-        driver = driver.RunGenerators(compilation);
-        return driver.GetRunResult().Diagnostics;
+        return GeneratorCompilation.Run(compilation).Diagnostics;
     }
 
     /// <summary>The single diagnostic with <paramref name="id"/> the generator reports for the scenario's document.</summary>

@@ -42,10 +42,15 @@ public class DeclarationFormTests
         Assert.Empty(outcome.HintNames);
     }
 
-    [Fact]
-    public void A_sealed_class_is_a_plain_class()
+    // The first value of a row says what the case is; the test does not read it.
+    [Theory]
+    [InlineData("a sealed class is a plain class", new[] { Parts + "public sealed partial class Net { }" })]
+    [InlineData(
+        "levels on one partial declaration, rest on others",
+        new[] { "[Bottleneck(32)]\npublic partial class Net { }", "[Level(8)]\n[Level(16)]\npublic partial class Net { }", "[UNet(1, 2)]\npublic partial class Net { }" })]
+    public void A_valid_form_is_generated(string _, string[] sources)
     {
-        var outcome = Run(Parts + "public sealed partial class Net { }");
+        var outcome = Run(sources);
 
         Assert.Empty(outcome.GeneratorDiagnostics);
         Assert.Empty(outcome.CompileErrors);
@@ -67,19 +72,6 @@ public class DeclarationFormTests
             "'Net' declares [Level(16)] on another partial declaration than its first [Level]; declare every [Level] on one declaration, finest first, since C# gives partial declarations no order",
             Message(diagnostic));
         Assert.Empty(outcome.HintNames);
-    }
-
-    [Fact]
-    public void Levels_on_one_partial_declaration_and_the_rest_on_others_are_fine()
-    {
-        var outcome = Run(
-            "[Bottleneck(32)]\npublic partial class Net { }",
-            "[Level(8)]\n[Level(16)]\npublic partial class Net { }",
-            "[UNet(1, 2)]\npublic partial class Net { }");
-
-        Assert.Empty(outcome.GeneratorDiagnostics);
-        Assert.Empty(outcome.CompileErrors);
-        Assert.Equal(3, outcome.HintNames.Count());
     }
 
     [Theory]

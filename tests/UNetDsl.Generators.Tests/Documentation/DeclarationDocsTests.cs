@@ -24,11 +24,9 @@ namespace UNetDsl.Generators.Tests.Documentation;
 /// </summary>
 public class DeclarationDocsTests
 {
-    private static readonly Regex s_fence = new("^```(?<language>[a-z]*)\\n(?<body>.*?)^```$", RegexOptions.Singleline | RegexOptions.Multiline);
     private static readonly Regex s_summaryHeader = new("^(?<name>[A-Za-z_][A-Za-z0-9_]*): [23]D U-Net, ", RegexOptions.None);
 
-    private static string DocsFolder([System.Runtime.CompilerServices.CallerFilePath] string path = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", "..", "..", "docs"));
+    private static string DocsFolder() => DocsText.RepositoryPath("docs");
 
     /// <summary>attributes.md and every page under variants/.</summary>
     public static TheoryData<string> Pages()
@@ -72,8 +70,8 @@ public class DeclarationDocsTests
         var outcome = GeneratorHarness.Run(sources);
 
         Assert.Null(outcome.GeneratorException);
-        Assert.True(outcome.GeneratorDiagnostics.IsEmpty, page + ": " + Describe(outcome.GeneratorDiagnostics));
-        Assert.True(outcome.CompileErrors.IsEmpty, page + ": " + Describe(outcome.CompileErrors));
+        Assert.True(outcome.GeneratorDiagnostics.IsEmpty, page + ": " + DocsText.Describe(outcome.GeneratorDiagnostics));
+        Assert.True(outcome.CompileErrors.IsEmpty, page + ": " + DocsText.Describe(outcome.CompileErrors));
     }
 
     [Theory]
@@ -159,8 +157,7 @@ public class DeclarationDocsTests
 
     private static List<Block> Blocks(string page)
     {
-        var text = File.ReadAllText(Path.Combine(DocsFolder(), page)).Replace("\r\n", "\n");
-        var fences = s_fence.Matches(text).Select(m => (Language: m.Groups["language"].Value, Body: m.Groups["body"].Value)).ToList();
+        var fences = DocsText.Fences(DocsText.Read("docs", page));
         var blocks = new List<Block>();
         for (var i = 0; i < fences.Count; i++)
         {
@@ -201,7 +198,4 @@ public class DeclarationDocsTests
 
     private static bool IsUsingDirective(string line) =>
         Regex.IsMatch(line, "^using (static )?[A-Za-z_][A-Za-z0-9_.]*;\\s*$");
-
-    private static string Describe(IEnumerable<Diagnostic> diagnostics) =>
-        string.Join("\n", diagnostics.Select(d => d.ToString()));
 }

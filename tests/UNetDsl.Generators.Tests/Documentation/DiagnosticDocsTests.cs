@@ -12,8 +12,7 @@ namespace UNetDsl.Generators.Tests.Documentation;
 /// <summary>Every diagnostic has a page, and every page's example produces the message the page shows.</summary>
 public class DiagnosticDocsTests
 {
-    private static string DocsFolder([System.Runtime.CompilerServices.CallerFilePath] string path = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", "..", "..", "docs", "diagnostics"));
+    private static string DocsFolder() => DocsText.RepositoryPath("docs", "diagnostics");
 
     public static TheoryData<string> BuildTimeIds()
     {
@@ -52,13 +51,13 @@ public class DiagnosticDocsTests
     {
         // "error UNETxxxx: ..." or, for a warning, "warning UNETxxxx: ...", as the compiler prints them.
         var severity = DiagnosticDescriptors.ById(id).DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Warning ? "warning" : "error";
-        var text = File.ReadAllText(Path.Combine(DocsFolder(), id + ".md")).Replace("\r\n", "\n", StringComparison.Ordinal);
+        var text = DocsText.Read("docs", "diagnostics", id + ".md");
         var section = Regex.Match(text, "^## Example\\n(?<body>.*?)(?=^## )", RegexOptions.Singleline | RegexOptions.Multiline);
         Assert.True(section.Success, id + ": no '## Example' section");
-        var fences = Regex.Matches(section.Groups["body"].Value, "^```(?<language>[a-z]*)\\n(?<body>.*?)^```$", RegexOptions.Singleline | RegexOptions.Multiline);
-        var code = fences.Where(f => f.Groups["language"].Value == "csharp").Select(f => f.Groups["body"].Value).ToList();
-        var messages = fences.Where(f => f.Groups["language"].Value.Length == 0)
-            .SelectMany(f => f.Groups["body"].Value.Split('\n'))
+        var fences = DocsText.Fences(section.Groups["body"].Value);
+        var code = fences.Where(f => f.Language == "csharp").Select(f => f.Body).ToList();
+        var messages = fences.Where(f => f.Language.Length == 0)
+            .SelectMany(f => f.Body.Split('\n'))
             .Select(line => line.Trim())
             .Where(line => line.StartsWith(severity + " " + id + ": ", StringComparison.Ordinal))
             .ToList();

@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Globalization;
-using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
@@ -26,13 +24,9 @@ namespace UNetDsl.Generators.Tests.Documentation;
 /// </summary>
 public class ReadmeDocsTests
 {
-    private static readonly Regex s_fence = new("^```(?<language>[a-z]*)\\n(?<body>.*?)^```$", RegexOptions.Singleline | RegexOptions.Multiline);
+    private static string Readme() => DocsText.Read("README.md");
 
-    private static string Readme([System.Runtime.CompilerServices.CallerFilePath] string path = "") =>
-        File.ReadAllText(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", "..", "..", "README.md"))).Replace("\r\n", "\n", StringComparison.Ordinal);
-
-    private static List<(string Language, string Body)> Fences() =>
-        s_fence.Matches(Readme()).Select(m => (m.Groups["language"].Value, m.Groups["body"].Value)).ToList();
+    private static List<(string Language, string Body)> Fences() => DocsText.Fences(Readme());
 
     /// <summary>A whole file: using directives, then top-level statements.</summary>
     private static bool IsProgram(string body)
@@ -47,15 +41,11 @@ public class ReadmeDocsTests
     /// <summary>A program as the only file of a console application, named Program.cs.</summary>
     private static GeneratorOutcome RunProgram(string program)
     {
-        var compilation = GeneratorHarness.Compile()
-            .WithOptions(GeneratorHarness.Compile().Options.WithOutputKind(OutputKind.ConsoleApplication))
+        var library = GeneratorHarness.Compile();
+        var compilation = library
+            .WithOptions(library.Options.WithOutputKind(OutputKind.ConsoleApplication))
             .AddSyntaxTrees(CSharpSyntaxTree.ParseText(program, GeneratorHarness.ParseOptions, path: "Program.cs"));
-        var driver = GeneratorHarness.CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
-        return new GeneratorOutcome(
-            driver.GetRunResult(),
-            output,
-            diagnostics,
-            output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToImmutableArray());
+        return GeneratorHarness.RunOn(compilation);
     }
 
     [Fact]
@@ -74,8 +64,8 @@ public class ReadmeDocsTests
         {
             var outcome = RunProgram(program);
             Assert.Null(outcome.GeneratorException);
-            Assert.True(outcome.GeneratorDiagnostics.IsEmpty, Describe(outcome.GeneratorDiagnostics) + "\nin\n" + program);
-            Assert.True(outcome.CompileErrors.IsEmpty, Describe(outcome.CompileErrors) + "\nin\n" + program);
+            Assert.True(outcome.GeneratorDiagnostics.IsEmpty, DocsText.Describe(outcome.GeneratorDiagnostics) + "\nin\n" + program);
+            Assert.True(outcome.CompileErrors.IsEmpty, DocsText.Describe(outcome.CompileErrors) + "\nin\n" + program);
         }
     }
 
@@ -93,8 +83,8 @@ public class ReadmeDocsTests
             .ToArray());
 
         Assert.Null(outcome.GeneratorException);
-        Assert.True(outcome.GeneratorDiagnostics.IsEmpty, Describe(outcome.GeneratorDiagnostics));
-        Assert.True(outcome.CompileErrors.IsEmpty, Describe(outcome.CompileErrors));
+        Assert.True(outcome.GeneratorDiagnostics.IsEmpty, DocsText.Describe(outcome.GeneratorDiagnostics));
+        Assert.True(outcome.CompileErrors.IsEmpty, DocsText.Describe(outcome.CompileErrors));
     }
 
     [Fact]
@@ -116,7 +106,4 @@ public class ReadmeDocsTests
         var reported = string.Create(CultureInfo.InvariantCulture, $"Program.cs({position.Line + 1},{position.Character + 1}): error {diagnostic.Id}: {diagnostic.GetMessage(CultureInfo.InvariantCulture)}");
         Assert.Equal(reported, shown);
     }
-
-    private static string Describe(IEnumerable<Diagnostic> diagnostics) =>
-        string.Join("\n", diagnostics.Select(d => d.ToString()));
 }

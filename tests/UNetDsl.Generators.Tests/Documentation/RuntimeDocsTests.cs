@@ -15,11 +15,9 @@ public class RuntimeDocsTests
     [InlineData("UNET2007")]
     public void Every_run_time_error_has_a_page(string id)
     {
-        var page = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Here())!, "..", "..", "..", "docs", "diagnostics", id + ".md"));
+        var page = DocsText.RepositoryPath("docs", "diagnostics", id + ".md");
 
         Assert.True(File.Exists(page), "missing " + page);
         Assert.StartsWith("# " + id + ": ", File.ReadAllText(page), System.StringComparison.Ordinal);
     }
-
-    private static string Here([System.Runtime.CompilerServices.CallerFilePath] string path = "") => path;
 }

@@ -1,53 +1,35 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.IO;
 using System.Linq;
-using Basic.Reference.Assemblies;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using UNetDsl.Testing;
 
 namespace UNetDsl.Generators.Tests.Infrastructure;
 
-/// <summary>Runs the generator over source text, the way the compiler does, and hands back what it produced.</summary>
+/// <summary>
+/// Runs the generator over source text, the way the compiler does, and hands back what it produced. The references,
+/// options and driver are those of <see cref="GeneratorCompilation"/>, shared with the other test projects; the
+/// files here are named <c>Source0.cs</c>, <c>Source1.cs</c>, ... in the order given.
+/// </summary>
 public static class GeneratorHarness
 {
-    private static readonly Lazy<ImmutableArray<MetadataReference>> s_references = new(() =>
-    {
-        // The reference assemblies of net10.0 plus the runtime library (the attributes) and TorchSharp, which the
-        // generated code uses. No AppDomain scanning: the set is explicit.
-        var references = new List<MetadataReference>(Net100.References.All);
-        references.Add(MetadataReference.CreateFromFile(typeof(UNetAttribute).Assembly.Location));
-        references.Add(MetadataReference.CreateFromFile(typeof(TorchSharp.torch).Assembly.Location));
-        return references.ToImmutableArray();
-    });
-
-    public static CSharpParseOptions ParseOptions { get; } = new(LanguageVersion.Latest);
+    public static CSharpParseOptions ParseOptions => GeneratorCompilation.ParseOptions;
 
     public static CSharpCompilation Compile(params string[] sources) =>
-        CSharpCompilation.Create(
-            "UNetDslTestAssembly",
-            sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: "Source" + i + ".cs")),
-            s_references.Value,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        GeneratorCompilation.Create("UNetDslTestAssembly", sources.Select((s, i) => GeneratorCompilation.Parse(s, "Source" + i + ".cs")));
 
-    public static CSharpGeneratorDriver CreateDriver(bool trackSteps = false) =>
-        CSharpGeneratorDriver.Create(
-            new[] { new UNetGenerator().AsSourceGenerator() },
-            parseOptions: ParseOptions,
-            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
+    public static CSharpGeneratorDriver CreateDriver(bool trackSteps = false) => GeneratorCompilation.CreateDriver(trackSteps);
 
     /// <summary>Runs the generator once over <paramref name="sources"/>.</summary>
-    public static GeneratorOutcome Run(params string[] sources)
+    public static GeneratorOutcome Run(params string[] sources) => RunOn(Compile(sources));
+
+    /// <summary>Runs the generator once over <paramref name="compilation"/>.</summary>
+    public static GeneratorOutcome RunOn(Compilation compilation)
     {
-        var compilation = Compile(sources);
-        var driver = CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
-        var result = driver.GetRunResult();
-        return new GeneratorOutcome(
-            result,
-            output,
-            generatorDiagnostics,
-            output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToImmutableArray());
+        var run = GeneratorCompilation.Run(compilation);
+        return new GeneratorOutcome(run.Result, run.Output, run.Diagnostics, GeneratorCompilation.Errors(run.Output));
     }
 
     /// <summary>The text the diagnostic's location covers.</summary>

@@ -1,41 +1,24 @@
 using System;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Reflection;
 using System.Runtime.Loader;
 using System.Text.RegularExpressions;
-using Basic.Reference.Assemblies;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using UNetDsl.Generators;
+using UNetDsl.Testing;
 
 namespace UNetDsl.Tests.Robustness;
 
 /// <summary>
-/// Runs the UNetDsl generator over declarations in-process, as the compiler does during a build, and (see
-/// <see cref="Load"/>) compiles the declarations with the generated modules into an assembly that runs against the
-/// TorchSharp and UNetDsl this test process has loaded. Each declaration is its own file, so a diagnostic tells
+/// Runs the UNetDsl generator over declarations in-process, as the compiler does during a build (the compilation of
+/// <see cref="GeneratorCompilation"/>, optimised), and (see <see cref="Load"/>) compiles the declarations with the
+/// generated modules into an assembly that runs against the TorchSharp and UNetDsl this test process has loaded. Each declaration is its own file, so a diagnostic tells
 /// which declaration it belongs to.
 /// </summary>
 public sealed class InProcessGenerator
 {
-    private static readonly Lazy<ImmutableArray<MetadataReference>> s_references = new(() =>
-    {
-        // The reference assemblies of net10.0, and the very UNetDsl and TorchSharp files this process runs on: the
-        // loaded module then binds to them, not to copies.
-        var references = new List<MetadataReference>(Net100.References.All)
-        {
-            MetadataReference.CreateFromFile(typeof(UNetAttribute).Assembly.Location),
-            MetadataReference.CreateFromFile(typeof(TorchSharp.torch).Assembly.Location),
-        };
-        return references.ToImmutableArray();
-    });
-
-    private static readonly CSharpParseOptions s_parseOptions = new(LanguageVersion.Latest);
-
     private readonly Compilation _output;
     private readonly Dictionary<string, string> _generated;
     private readonly Dictionary<string, List<Diagnostic>> _diagnostics;
@@ -55,15 +38,12 @@ public sealed class InProcessGenerator
     public static InProcessGenerator Run(IEnumerable<NetworkDeclaration> declarations)
     {
         var list = declarations.ToList();
-        var trees = list.Select(d => CSharpSyntaxTree.ParseText(d.Source(), s_parseOptions, path: d.Name + ".cs"));
-        var compilation = CSharpCompilation.Create(
+        var compilation = GeneratorCompilation.Create(
             "RuntimeFuzz" + Guid.NewGuid().ToString("N"),
-            trees,
-            s_references.Value,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, optimizationLevel: OptimizationLevel.Release));
-        var driver = CSharpGeneratorDriver.Create(new[] { new UNetGenerator().AsSourceGenerator() }, parseOptions: s_parseOptions)
-            .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
-        var result = driver.GetRunResult().Results.Single();
+            list.Select(d => GeneratorCompilation.Parse(d.Source(), d.Name + ".cs")),
+            OptimizationLevel.Release);
+        var run = GeneratorCompilation.Run(compilation);
+        var result = run.Result.Results.Single();
 
         var generated = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var source in result.GeneratedSources)
@@ -72,7 +52,7 @@ public sealed class InProcessGenerator
         }
 
         var byDeclaration = list.ToDictionary(d => d.Name, _ => new List<Diagnostic>(), StringComparer.Ordinal);
-        foreach (var diagnostic in diagnostics)
+        foreach (var diagnostic in run.Diagnostics)
         {
             var file = Path.GetFileNameWithoutExtension(diagnostic.Location.SourceTree?.FilePath ?? string.Empty);
             if (byDeclaration.TryGetValue(file, out var owned))
@@ -81,7 +61,7 @@ public sealed class InProcessGenerator
             }
         }
 
-        return new InProcessGenerator(output, generated, byDeclaration, result.Exception);
+        return new InProcessGenerator(run.Output, generated, byDeclaration, result.Exception);
     }
 
     /// <summary>The generator's diagnostics located in the declaration's file.</summary>
@@ -103,7 +83,7 @@ public sealed class InProcessGenerator
     }
 
     /// <summary>Errors of the compilation with the generated files added.</summary>
-    public IReadOnlyList<Diagnostic> CompileErrors() => _output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+    public IReadOnlyList<Diagnostic> CompileErrors() => GeneratorCompilation.Errors(_output);
 
     /// <summary>Emits the compilation and loads it into a collectible context; dispose the result to unload it.</summary>
     public LoadedNetworks Load()
