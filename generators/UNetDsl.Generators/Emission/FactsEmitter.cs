@@ -129,7 +129,8 @@ internal static class FactsEmitter
         var rule = new string('=', widths.Sum() + 6);
 
         yield return spec.TypeName + ": " + net.Dimensions + "D U-Net, " + net.Levels.Count + " levels, '" + net.Padding + "' padding, "
-            + net.Normalization + " normalisation, " + net.Activation + ", " + net.UpSampling + " up-sampling";
+            + (net.Block == BlockKind.ConvNeXt && net.Conditioning is null ? "ConvNeXt blocks (layer norm, GELU)" : net.Normalization + " normalisation, " + net.Activation)
+            + ", " + net.UpSampling + " up-sampling";
         yield return rule;
         yield return Row(header);
         yield return rule;

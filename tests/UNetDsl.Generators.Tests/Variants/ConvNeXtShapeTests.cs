@@ -73,7 +73,7 @@ public class ConvNeXtShapeTests
         Assert.Contains("private readonly global::UNetDsl.Layers.ConvNeXtBlock enc1;", module);
         Assert.Contains("enc1 = new global::UNetDsl.Layers.ConvNeXtBlock(\"enc1\", 3, 1, new int[] { 4, 4 }, new int[] { 1, 3, 3 }, global::UNetDsl.ConvPadding.Same, device, dtype);", module);
         Assert.Contains("return 0;", module); // no batch norm to fold in PrepareForInference
-        Assert.Contains("self.enc1 = u.ConvNeXtBlock(3, 1, [4, 4], [1, 3, 3], \"Same\")", outcome.GeneratedSource("Test.Net.PyTorch.g.cs"));
+        Assert.Contains("self.enc1 = u.ConvNeXtBlock(3, 1, [4, 4], [1, 3, 3], \\\"Same\\\")", outcome.GeneratedSource("Test.Net.PyTorch.g.cs"));
         Assert.Contains("string skip1 = enc1.AppendTo(graph, export.Input);", outcome.GeneratedSource("Test.Net.Onnx.g.cs"));
     }
 }
