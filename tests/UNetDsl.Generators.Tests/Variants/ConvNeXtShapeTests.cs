@@ -8,15 +8,7 @@ namespace UNetDsl.Generators.Tests.Variants;
 /// <summary>ConvNeXt blocks through the shape engine and the emitters: one node kind, its counts, shapes and code.</summary>
 public class ConvNeXtShapeTests
 {
-    private static NetworkReport Report(string declaration)
-    {
-        var outcome = GeneratorHarness.Run(declaration);
-        Assert.Empty(outcome.GeneratorDiagnostics);
-        Assert.Empty(outcome.CompileErrors);
-        var driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(GeneratorHarness.Compile(declaration));
-        var input = (EmitInput)driver.GetRunResult().Results.Single().TrackedSteps[UNetGenerator.StepNames.EmitInput].Single().Outputs.Single().Value;
-        return input.Report;
-    }
+    private static NetworkReport Report(string declaration) => VariantShapeTests.Report(declaration);
 
     private static string Declaration(string unet, string levels = "[Level(4)]", string bottleneck = "[Bottleneck(8)]") =>
         "using UNetDsl;\n\nnamespace Test;\n\n[UNet(" + unet + ")]\n" + levels + "\n" + bottleneck + "\npublic partial class Net\n{\n}\n";

@@ -11,10 +11,12 @@ namespace UNetDsl.Generators.Tests.Variants;
 /// <summary>3D, anisotropic levels, attention gates, residual blocks and deep supervision through the shape engine.</summary>
 public class VariantShapeTests
 {
-    private static NetworkReport Report(string declaration)
+    /// <summary>The report the generator emits from for a valid declaration, which must build with no diagnostic.</summary>
+    internal static NetworkReport Report(string declaration)
     {
         var outcome = GeneratorHarness.Run(declaration);
         Assert.Empty(outcome.GeneratorDiagnostics);
+        Assert.Empty(outcome.CompileErrors);
         var compilation = GeneratorHarness.Compile(declaration);
         var driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(compilation);
         var input = (EmitInput)driver.GetRunResult().Results.Single().TrackedSteps[UNetGenerator.StepNames.EmitInput].Single().Outputs.Single().Value;
