@@ -180,7 +180,7 @@ public sealed class UNetGenerator : IIncrementalGenerator
         }
 
         // C# forbids a member named like its class (CS0542): a class named like a generated member cannot be generated.
-        if (result.Report is not null && UNetEmitter.MemberNames(result.Report.Network).Contains(declaration.Spec.TypeName, StringComparer.Ordinal))
+        if (result.Report is not null && UNetEmitter.MemberNames(result.Report.Graph).Contains(declaration.Spec.TypeName, StringComparer.Ordinal))
         {
             diagnostics.Add(new DiagnosticInfo(
                 DiagnosticDescriptors.NamedLikeGeneratedMember.Id,

@@ -23,9 +23,10 @@ internal static class UNetEmitter
     /// Every member name the generated partials declare in the network class (C# forbids a member named like its
     /// class, so the class cannot take one of these names).
     /// </summary>
-    public static IEnumerable<string> MemberNames(ResolvedNetwork net)
+    public static IEnumerable<string> MemberNames(LayerGraph graph)
     {
-        foreach (var node in TorchSharpLayers.Modules(LayerGraph.Build(net)))
+        var net = graph.Network;
+        foreach (var node in TorchSharpLayers.Modules(graph))
         {
             yield return TorchSharpLayers.Field(node);
         }

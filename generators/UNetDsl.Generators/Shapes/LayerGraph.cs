@@ -15,7 +15,16 @@ internal sealed record LevelNodes(int Number, int Encoder, int Skip, int Pool, i
 /// field, the summary, the TorchSharp module, its ONNX export and its PyTorch twin are all folds over it.
 /// </summary>
 /// <remarks>Immutable and value-equal: part of <see cref="NetworkReport"/>.</remarks>
-internal sealed record LayerGraph(ResolvedNetwork Network, EquatableArray<LayerNode> Nodes, EquatableArray<LevelNodes> Levels, int Bottleneck, int Output)
+/// <param name="LastUses">Per node, the last node that reads its output (-1 for none): after it runs, the output is no longer needed.</param>
+/// <param name="Skips">Per node, true when a decoder layer reads its output: a skip, kept across the bottleneck.</param>
+internal sealed record LayerGraph(
+    ResolvedNetwork Network,
+    EquatableArray<LayerNode> Nodes,
+    EquatableArray<LevelNodes> Levels,
+    int Bottleneck,
+    int Output,
+    EquatableArray<int> LastUses,
+    EquatableArray<bool> Skips)
 {
     /// <summary>The index that stands for the network's input among a node's <see cref="LayerNode.Inputs"/>.</summary>
     public const int NetworkInput = -1;
@@ -26,23 +35,10 @@ internal sealed record LayerGraph(ResolvedNetwork Network, EquatableArray<LayerN
     public LevelNodes Level(int number) => Levels[number - 1];
 
     /// <summary>The last node that reads <paramref name="index"/>'s output: after it runs, the output is no longer needed.</summary>
-    public int LastUse(int index)
-    {
-        var last = -1;
-        foreach (var node in Nodes)
-        {
-            if (node.Inputs.Contains(index))
-            {
-                last = node.Index;
-            }
-        }
-
-        return last;
-    }
+    public int LastUse(int index) => LastUses[index];
 
     /// <summary>True when a decoder layer reads <paramref name="index"/>'s output: it is a skip, kept across the bottleneck.</summary>
-    public bool IsSkip(int index) =>
-        index >= 0 && Nodes[index].Stage == Stage.Encoder && Nodes.Any(n => n.Stage == Stage.Decoder && n.Inputs.Contains(index));
+    public bool IsSkip(int index) => index >= 0 && Skips[index];
 
     public static LayerGraph Build(ResolvedNetwork network) => new Builder(network).Build();
 
@@ -61,13 +57,13 @@ internal sealed record LayerGraph(ResolvedNetwork Network, EquatableArray<LayerN
 
             var levels = network.Levels;
             var encoders = new int[levels.Count];
-            var skips = new int[levels.Count];
+            var levelSkips = new int[levels.Count];
             var pools = new int[levels.Count];
             foreach (var level in levels)
             {
                 var n = level.Number;
                 encoders[n - 1] = Add(Stack("enc" + Number(n), n, Stage.Encoder, level.Encoder, "encoder level " + Number(n)));
-                skips[n - 1] = Attention(conditioning?.AttentionAt(n) == true, "attn_enc" + Number(n), n, Stage.Encoder, level.Encoder.OutChannels) ?? encoders[n - 1];
+                levelSkips[n - 1] = Attention(conditioning?.AttentionAt(n) == true, "attn_enc" + Number(n), n, Stage.Encoder, level.Encoder.OutChannels) ?? encoders[n - 1];
                 pools[n - 1] = Add(new PoolNode(n, level.Pool, network.UniformPooling));
             }
 
@@ -82,11 +78,22 @@ internal sealed record LayerGraph(ResolvedNetwork Network, EquatableArray<LayerN
             var supervised = network.SupervisedLevels.Select(l => l.Number).ToList();
             foreach (var level in levels.Reverse())
             {
-                rows[level.Number - 1] = Decoder(level, encoders[level.Number - 1], skips, pools[level.Number - 1], supervised);
+                rows[level.Number - 1] = Decoder(level, encoders[level.Number - 1], levelSkips, pools[level.Number - 1], supervised);
             }
 
             var output = Add(new HeadNode(0, network.HeadInChannels, network.Classes, -1));
-            return new LayerGraph(network, _nodes.ToEquatableArray(), rows.ToEquatableArray(), bottleneck, output);
+            var lastUses = Enumerable.Repeat(-1, _nodes.Count).ToArray();
+            var skips = new bool[_nodes.Count];
+            foreach (var node in _nodes)
+            {
+                foreach (var input in node.Inputs.Where(i => i >= 0))
+                {
+                    lastUses[input] = node.Index;
+                    skips[input] |= node.Stage == Stage.Decoder && _nodes[input].Stage == Stage.Encoder;
+                }
+            }
+
+            return new LayerGraph(network, _nodes.ToEquatableArray(), rows.ToEquatableArray(), bottleneck, output, lastUses.ToEquatableArray(), skips.ToEquatableArray());
         }
 
         private LevelNodes Decoder(ResolvedLevel level, int encoder, int[] skips, int pool, List<int> supervised)
