@@ -13,6 +13,7 @@ using static TorchSharp.torch;
 // settings are process-wide and GLIBC_TUNABLES is read at process start.
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- allocator [--inference N] [--train N]
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- twin [--3d] [--inference N] [--train N]
+//   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- roofs   (FMA peak, 3x3 convolution roof in float32 and bfloat16, the CPU and its flags)
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- twin3d [--train N] [--inference N]   (3 and 3 unless given; --inference counts overlap-tile predictions)
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- weightmap
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- tiles
@@ -60,6 +61,14 @@ switch (command)
     case "layout":
         LayoutBenchmark.Run(Option("--runs", 5));
         return 0;
+    case "roofs":
+        torch.set_num_threads(threads);
+        foreach (var line in Roofs.Measure().Describe())
+        {
+            Console.WriteLine(line);
+        }
+
+        return 0;
     case "twin":
         torch.set_num_threads(threads);
         TwinBenchmark.Run(inferenceRuns, trainRuns, args.Contains("--3d"));
@@ -70,7 +79,7 @@ switch (command)
         Twin3DBenchmark.Child(args[Array.IndexOf(args, "--network") + 1], args[Array.IndexOf(args, "--variant") + 1], args[Array.IndexOf(args, "--task") + 1], threads);
         return 0;
     default:
-        Console.Error.WriteLine($"Unknown command '{command}'. Commands: allocator, memory, twin [--3d], twin3d, inference, onnx, layout, tiles, weightmap, measure, memorystep, twin3dchild.");
+        Console.Error.WriteLine($"Unknown command '{command}'. Commands: allocator, memory, roofs, twin [--3d], twin3d, inference, onnx, layout, tiles, weightmap, measure, memorystep, twin3dchild.");
         return 2;
 }
 

@@ -11,31 +11,35 @@ namespace UNetDsl.Benchmarks;
 /// <summary>
 /// Generated network against its hand-written twin, measured alternately in one process (same allocator, same
 /// threads), with the same weights: inference and training-step medians, their ratio, the numerical difference,
-/// and the achieved GFLOP/s against a large matmul's.
+/// and the achieved GFLOP/s against the measured roofs (<see cref="Roofs"/>).
 /// </summary>
 public static class TwinBenchmark
 {
     public static void Run(int inferenceRuns, int trainRuns, bool threeD)
     {
         Console.WriteLine($"threads: {torch.get_num_threads()}; allocator: {NativeMemoryTuning.Status}");
-        var matmul = MatmulGflops();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"float32 matmul 2048x2048: {matmul:0.0} GFLOP/s (median of 5)"));
+        var roofs = Roofs.Measure();
+        foreach (var line in roofs.Describe())
+        {
+            Console.WriteLine(line);
+        }
+
         Console.WriteLine();
-        Console.WriteLine("| network | input | inference generated (s) | hand-written (s) | ratio | training step generated (s) | hand-written (s) | ratio | max abs diff | generated GFLOP/s | of matmul |");
-        Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        Compare("paper U-Net (2D)", () => new PaperNet(), () => new HandWrittenUNet(), PaperNet.InputShape(1), PaperNet.OutputShape(1), PaperNet.MultiplyAccumulates, inferenceRuns, trainRuns, matmul);
-        Compare("paper U-Net + batch norm", () => new PaperBatchNormNet(), () => new HandWrittenUNet(batchNorm: true), PaperBatchNormNet.InputShape(1), PaperBatchNormNet.OutputShape(1), PaperBatchNormNet.MultiplyAccumulates, inferenceRuns, trainRuns, matmul);
-        FoldedInference(inferenceRuns, matmul);
+        Console.WriteLine("| network | input | inference generated (s) | hand-written (s) | ratio | training step generated (s) | hand-written (s) | ratio | max abs diff | generated GFLOP/s | of conv roof | of FMA peak |");
+        Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Compare("paper U-Net (2D)", () => new PaperNet(), () => new HandWrittenUNet(), PaperNet.InputShape(1), PaperNet.OutputShape(1), PaperNet.MultiplyAccumulates, inferenceRuns, trainRuns, roofs);
+        Compare("paper U-Net + batch norm", () => new PaperBatchNormNet(), () => new HandWrittenUNet(batchNorm: true), PaperBatchNormNet.InputShape(1), PaperBatchNormNet.OutputShape(1), PaperBatchNormNet.MultiplyAccumulates, inferenceRuns, trainRuns, roofs);
+        FoldedInference(inferenceRuns, roofs);
         if (threeD)
         {
             Compare(
                 "3D U-Net (Cicek)", () => new Cicek3DNet(),
                 () => new HandWrittenUNet(dimensions: 3, inChannels: 3, classes: 3, channels: new[] { 64, 128, 256, 512 }, batchNorm: true, keepUpChannels: true, doubleBeforePooling: true, dropout: 0),
-                Cicek3DNet.InputShape(1), Cicek3DNet.OutputShape(1), Cicek3DNet.MultiplyAccumulates, Math.Max(1, inferenceRuns / 2), Math.Max(1, trainRuns / 2), matmul);
+                Cicek3DNet.InputShape(1), Cicek3DNet.OutputShape(1), Cicek3DNet.MultiplyAccumulates, Math.Max(1, inferenceRuns / 2), Math.Max(1, trainRuns / 2), roofs);
         }
     }
 
-    private static void Compare(string name, Func<nn.Module<Tensor, Tensor>> generated, Func<nn.Module<Tensor, Tensor>> handWritten, long[] inputShape, long[] outputShape, long macs, int inferenceRuns, int trainRuns, double matmul)
+    private static void Compare(string name, Func<nn.Module<Tensor, Tensor>> generated, Func<nn.Module<Tensor, Tensor>> handWritten, long[] inputShape, long[] outputShape, long macs, int inferenceRuns, int trainRuns, Roofs roofs)
     {
         torch.manual_seed(0);
         using var a = generated();
@@ -94,11 +98,11 @@ public static class TwinBenchmark
         var ht = Median(training.Item2);
         var gflops = 2.0 * macs / gi / 1e9;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {name} | {string.Join("x", inputShape.Skip(2))} | {gi:0.000} | {hi:0.000} | {gi / hi:0.00} | {gt:0.000} | {ht:0.000} | {gt / ht:0.00} | {difference:0.0e+0} | {gflops:0.0} | {gflops / matmul:0%} |"));
+            $"| {name} | {string.Join("x", inputShape.Skip(2))} | {gi:0.000} | {hi:0.000} | {gi / hi:0.00} | {gt:0.000} | {ht:0.000} | {gt / ht:0.00} | {difference:0.0e+0} | {gflops:0.0} | {gflops / roofs.ConvFloat32:0%} | {gflops / roofs.FmaPeak:0%} |"));
     }
 
     /// <summary>The inference path the generator emits (batch norm folded, inference mode) against the plain forward.</summary>
-    private static void FoldedInference(int runs, double matmul)
+    private static void FoldedInference(int runs, Roofs roofs)
     {
         torch.manual_seed(0);
         using var plain = new PaperBatchNormNet();
@@ -138,10 +142,10 @@ public static class TwinBenchmark
         Console.WriteLine();
         // The achieved rate of the inference path users run, from the multiply-accumulates the compiler counts.
         var gflops = 2.0 * PaperBatchNormNet.MultiplyAccumulates / Median(times.Item2) / 1e9;
-        Console.WriteLine("| paper U-Net + batch norm, inference | plain forward (s) | PrepareForInference + Predict (s) | hand-written (s) | folded / hand-written | max abs diff folded vs plain | Predict GFLOP/s | of matmul |");
-        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine("| paper U-Net + batch norm, inference | plain forward (s) | PrepareForInference + Predict (s) | hand-written (s) | folded / hand-written | max abs diff folded vs plain | Predict GFLOP/s | of conv roof | of FMA peak |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| 572x572 | {Median(times.Item1):0.000} | {Median(times.Item2):0.000} | {Median(times.Item3):0.000} | {Median(times.Item2) / Median(times.Item3):0.00} | {difference:0.0e+0} | {gflops:0.0} | {gflops / matmul:0%} |"));
+            $"| 572x572 | {Median(times.Item1):0.000} | {Median(times.Item2):0.000} | {Median(times.Item3):0.000} | {Median(times.Item2) / Median(times.Item3):0.00} | {difference:0.0e+0} | {gflops:0.0} | {gflops / roofs.ConvFloat32:0%} | {gflops / roofs.FmaPeak:0%} |"));
     }
 
     private static void Infer(nn.Module<Tensor, Tensor> model, Tensor input)
