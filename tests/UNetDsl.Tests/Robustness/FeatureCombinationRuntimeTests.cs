@@ -15,11 +15,11 @@ namespace UNetDsl.Tests.Robustness;
 /// counts and multiply-accumulates the compiler states; the checkpointed pairs must also train to the same outputs and
 /// gradients as their plain twins.
 /// </summary>
-public class GraphReviewRuntimeTests : IClassFixture<GraphReviewRuntimeTests.Compiled>
+public class FeatureCombinationRuntimeTests : IClassFixture<FeatureCombinationRuntimeTests.Compiled>
 {
     private readonly Compiled _compiled;
 
-    public GraphReviewRuntimeTests(Compiled compiled) => _compiled = compiled;
+    public FeatureCombinationRuntimeTests(Compiled compiled) => _compiled = compiled;
 
     private static LevelDeclaration L(params int[] channels) => new(channels);
 
@@ -91,7 +91,7 @@ public class GraphReviewRuntimeTests : IClassFixture<GraphReviewRuntimeTests.Com
         var geometry = ((IUNetModule)module).Geometry;
         var sizes = symbolic ? geometry.SizeRules.Select(r => (long)(r.MinInput + r.Step)).ToArray() : geometry.InputSize.Select(s => (long)s).ToArray();
         var input = torch.randn(new long[] { 1, geometry.InputChannels }.Concat(sizes).ToArray());
-        var path = Path.Combine(Path.GetTempPath(), "graph-review-" + name + (symbolic ? "-symbolic" : "-fixed") + "-" + Environment.ProcessId + ".onnx");
+        var path = Path.Combine(Path.GetTempPath(), "feature-combination-" + name + (symbolic ? "-symbolic" : "-fixed") + "-" + Environment.ProcessId + ".onnx");
         try
         {
             ((dynamic)module).ExportOnnx(path, symbolic ? OnnxInputSize.Symbolic : null);
