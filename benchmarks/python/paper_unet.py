@@ -52,12 +52,20 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--channels-last", action="store_true", help="weights and input in channels-last memory format")
+    parser.add_argument("--bf16", action="store_true", help="weights and input in bfloat16 (fast only with native bf16: avx512_bf16 or AMX)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     model = PaperUNet().eval()
     assert sum(p.numel() for p in model.parameters()) == 31_030_658
     x = torch.randn(1, 1, 572, 572)
+    if args.bf16:
+        model = model.to(torch.bfloat16)
+        x = x.to(torch.bfloat16)
+    if args.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
     times = []
     with torch.inference_mode():
         for i in range(args.runs + 1):
