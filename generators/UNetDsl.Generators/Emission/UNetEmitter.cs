@@ -121,18 +121,8 @@ internal static class UNetEmitter
     {
         var net = report.Network;
         var supervised = net.SupervisedLevels;
-        w.Line("/// <summary>Runs the network on <paramref name=\"input\"/>, " + ShapeText(report.InputSize, net.InChannels) + " for the reference size.</summary>");
-        w.Line("/// <param name=\"input\">A batch [N, " + net.InChannels + ", " + string.Join(", ", Enumerable.Range(0, net.Dimensions).Select(a => ShapeEngine.AxisName(net.Dimensions, a)))
-            + "]; each spatial size must be valid (see <see cref=\"SizeRules\"/>).</param>");
         var conditioning = net.Conditioning;
-        if (conditioning is not null)
-        {
-            w.Line("/// <param name=\"timestep\">The diffusion timestep of each sample: [N].</param>");
-            w.Line("/// <param name=\"context\">The tokens cross-attention attends to: [N, tokens, " + conditioning.ContextChannels + "].</param>");
-        }
-
-        w.Line("/// <returns>" + (conditioning is null ? "Scores [N, " + net.Classes + ", ...] per class, before softmax." : "The prediction [N, " + net.Classes + ", ...], e.g. the noise.") + "</returns>");
-        w.Line("/// <exception cref=\"global::System.ArgumentException\">The input's rank, channels, sizes, dtype or device do not fit; the message says what was expected.</exception>");
+        WriteForwardDoc(w, report);
         if (conditioning is not null)
         {
             w.Open("public override " + Tensor + " forward(" + Tensor + " input, " + Tensor + " timestep, " + Tensor + " context)");
@@ -166,6 +156,30 @@ internal static class UNetEmitter
         new TorchSharpForward(w, report).WriteBody();
         w.Close();
         w.Line();
+        WriteConsume(w);
+    }
+
+    /// <summary>The documentation comment of <c>forward</c>.</summary>
+    private static void WriteForwardDoc(SourceWriter w, NetworkReport report)
+    {
+        var net = report.Network;
+        var conditioning = net.Conditioning;
+        w.Line("/// <summary>Runs the network on <paramref name=\"input\"/>, " + ShapeText(report.InputSize, net.InChannels) + " for the reference size.</summary>");
+        w.Line("/// <param name=\"input\">A batch [N, " + net.InChannels + ", " + string.Join(", ", Enumerable.Range(0, net.Dimensions).Select(a => ShapeEngine.AxisName(net.Dimensions, a)))
+            + "]; each spatial size must be valid (see <see cref=\"SizeRules\"/>).</param>");
+        if (conditioning is not null)
+        {
+            w.Line("/// <param name=\"timestep\">The diffusion timestep of each sample: [N].</param>");
+            w.Line("/// <param name=\"context\">The tokens cross-attention attends to: [N, tokens, " + conditioning.ContextChannels + "].</param>");
+        }
+
+        w.Line("/// <returns>" + (conditioning is null ? "Scores [N, " + net.Classes + ", ...] per class, before softmax." : "The prediction [N, " + net.Classes + ", ...], e.g. the noise.") + "</returns>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">The input's rank, channels, sizes, dtype or device do not fit; the message says what was expected.</exception>");
+    }
+
+    /// <summary><c>Consume</c>, the forward's way of releasing an intermediate as soon as the next one exists.</summary>
+    private static void WriteConsume(SourceWriter w)
+    {
         w.Line("/// <summary>");
         w.Line("/// Releases <paramref name=\"consumed\"/> once <paramref name=\"result\"/> is computed from it: intermediates");
         w.Line("/// would otherwise live until the dispose scope ends, and at full resolution they dominate peak memory.");

@@ -541,6 +541,12 @@ internal static class DeclarationParser
                 _locations.Add(new ArgumentLocation(ArgumentPath.Argument(owner, paramsName), new LocationInfo(syntax.SyntaxTree, span)));
             }
 
+            LocateNamed(owner, arguments);
+        }
+
+        /// <summary>Records where each named argument (and its array elements) stands; a name set twice is reported.</summary>
+        private void LocateNamed(string owner, SeparatedSyntaxList<AttributeArgumentSyntax> arguments)
+        {
             var named = new HashSet<string>(StringComparer.Ordinal);
             foreach (var argument in arguments.Where(a => a.NameEquals is not null))
             {
