@@ -119,21 +119,6 @@ internal sealed class TorchSharpForward(SourceWriter writer, NetworkReport repor
             _ => Variable(node.Inputs[0]),
         };
         var output = Variable(node.Index);
-        if (node is JoinNode { Join: SkipJoin.Concat } concat && inSegment && _net.Conditioning is null && _graph[_graph.Level(concat.Level).Decoder] is ConvBlockNode)
-        {
-            // In a recomputed segment the block convolves skip and up-sampled map without concatenating them: the copy
-            // would be the largest tensor the segment holds for backward (ConvBlock.ForwardConcatenated).
-            var level = _graph.Level(concat.Level);
-            var skipVariable = Variable(_graph.Level(concat.From).Skip);
-            _writer.Line("x = Consume(x, " + Join + ".ConcatInto(" + Field(_graph[level.Decoder]) + ", " + Field(_graph[level.Up]) + ", x, " + skipVariable + "));" + Shape(_graph[level.Decoder]));
-            return;
-        }
-
-        if (inSegment && node is ConvBlockNode { Stage: Stage.Decoder } && _graph[node.Inputs[0]] is JoinNode { Join: SkipJoin.Concat } && _net.Conditioning is null)
-        {
-            return;
-        }
-
         if (Call(node, input) is not { } call)
         {
             return;
@@ -198,9 +183,20 @@ internal sealed class TorchSharpForward(SourceWriter writer, NetworkReport repor
             _writer.Line(Tensor + " " + inputs[i] + " = d[" + i + "];");
         }
 
+        // The block convolves skip and up-sampled map without concatenating them where it can: the copy would be the
+        // largest tensor the segment holds for backward (ConvBlock.ForwardConcatenated).
+        var joinInBlock = join is { Join: SkipJoin.Concat } && _net.Conditioning is null && _graph[level.Decoder] is ConvBlockNode;
         for (var index = level.Up; index <= level.Output; index++)
         {
-            Statement(_graph[index], inSegment: true);
+            if (joinInBlock && index == level.Join)
+            {
+                var skip = Variable(_graph.Level(join!.From).Skip);
+                _writer.Line("x = Consume(x, " + Join + ".ConcatInto(" + Field(_graph[level.Decoder]) + ", " + Field(_graph[level.Up]) + ", x, " + skip + "));" + Shape(_graph[level.Decoder]));
+            }
+            else if (!(joinInBlock && index == level.Decoder))
+            {
+                Statement(_graph[index], inSegment: true);
+            }
         }
 
         _writer.Line("return new[] { x };");

@@ -26,6 +26,12 @@ public class CheckpointEmissionTests
         Assert.Contains("global::TorchSharp.torch.Tensor[] level1 = global::UNetDsl.Layers.ActivationCheckpoint.Run(new global::TorchSharp.torch.Tensor[] { input }, e =>", source);
         Assert.Contains("x = Consume(x, global::UNetDsl.Layers.ActivationCheckpoint.Run(new global::TorchSharp.torch.Tensor[] { x, skip3 }, d =>", source);
         Assert.DoesNotContain("level2 =", source);
+
+        // A recomputed decoder level convolves skip and up-sampled map without concatenating them; the others concatenate.
+        Assert.Contains("x = Consume(x, global::UNetDsl.Layers.DecoderJoin.ConcatInto(dec3, up3, x, skip3));", source);
+        Assert.Contains("x = Consume(x, global::UNetDsl.Layers.DecoderJoin.ConcatInto(dec1, up1, x, skip1));", source);
+        Assert.Contains("x = Consume(x, global::UNetDsl.Layers.DecoderJoin.Concat(up2, x, skip2));", source);
+        Assert.DoesNotContain("dec3.call(", source);
     }
 
     [Fact]
