@@ -38,16 +38,7 @@ public class FeatureCombinationTests
         ["declared_size_ckpt_valid"] = Declarations.With("1, 2, Padding = ConvPadding.Valid, InputSize = new[] { 60, 44 }", "[Level(4, Checkpoint = true)]", "[Level(8, Checkpoint = true)]", "[Bottleneck(8)]"),
     };
 
-    public static TheoryData<string> AcceptedNames()
-    {
-        var data = new TheoryData<string>();
-        foreach (var name in Accepted.Keys)
-        {
-            data.Add(name);
-        }
-
-        return data;
-    }
+    public static TheoryData<string> AcceptedNames() => new(Accepted.Keys);
 
     [Theory]
     [MemberData(nameof(AcceptedNames))]

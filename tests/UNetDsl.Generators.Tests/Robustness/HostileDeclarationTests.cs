@@ -89,16 +89,7 @@ public class HostileDeclarationTests
         ["convnext_norm_ignored"] = Declarations.With("1, 2, Block = BlockKind.ConvNeXt, Normalization = Normalization.Group, NormGroups = 3", "[Level(4)]", "[Bottleneck(8)]"),
     };
 
-    public static TheoryData<string> HostileNames()
-    {
-        var data = new TheoryData<string>();
-        foreach (var name in Hostile.Keys)
-        {
-            data.Add(name);
-        }
-
-        return data;
-    }
+    public static TheoryData<string> HostileNames() => new(Hostile.Keys);
 
     [Theory]
     [MemberData(nameof(HostileNames))]

@@ -36,16 +36,7 @@ public class FeatureCombinationRuntimeTests : IClassFixture<FeatureCombinationRu
         ["one_level_trilinear_valid_dropout"] = new("GrOneLevel3D", 1, 2, new[] { L(4) }, new[] { 8 }) { Dimensions = 3, Padding = ConvPadding.Valid, UpSampling = UpSampling.Bilinear, Dropout = 0.5 },
     };
 
-    public static TheoryData<string> NetworkNames()
-    {
-        var data = new TheoryData<string>();
-        foreach (var name in Declarations.Keys)
-        {
-            data.Add(name);
-        }
-
-        return data;
-    }
+    public static TheoryData<string> NetworkNames() => new(Declarations.Keys);
 
     [Theory]
     [MemberData(nameof(NetworkNames))]
@@ -145,16 +136,7 @@ public class FeatureCombinationRuntimeTests : IClassFixture<FeatureCombinationRu
         ["conditional_skip_from_finer_attention"] = Pair(new("GrCkDenoiserRewired", 1, 1, new[] { L(4) with { Pool = new[] { 1, 1 } }, L(4) with { SkipFrom = 1 } }, new[] { 8 }) { Normalization = Normalization.Group, NormGroups = 2, Conditioning = new ConditioningDeclaration(8, 3, 2) { AttentionLevels = new[] { 1, 2 } } }, 0b11, new[] { 1, 1 }, inputGradient: true),
     };
 
-    public static TheoryData<string> PairNames()
-    {
-        var data = new TheoryData<string>();
-        foreach (var name in Pairs.Keys)
-        {
-            data.Add(name);
-        }
-
-        return data;
-    }
+    public static TheoryData<string> PairNames() => new(Pairs.Keys);
 
     [Theory]
     [MemberData(nameof(PairNames))]
