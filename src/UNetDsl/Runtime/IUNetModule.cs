@@ -1,0 +1,23 @@
+namespace UNetDsl;
+
+/// <summary>Implemented by every generated U-Net.</summary>
+public interface IUNetModule
+{
+    /// <summary>The network's input and output geometry, as the compiler derived it.</summary>
+    UNetGeometry Geometry { get; }
+
+    /// <summary>
+    /// The Python source of the network's PyTorch twin: a <c>torch.nn.Module</c> with the same <c>state_dict</c> keys
+    /// and the same forward computation (see <see cref="Interop.PyTorchTwin"/>, which writes it to a folder).
+    /// </summary>
+    string PyTorchTwinSource { get; }
+
+    /// <summary>
+    /// Training mode, with the parameters laid out for the fastest training step this network was measured with
+    /// (<see cref="Layers.Layer.UseChannelsLastForTraining"/>): call it once before the training loop, after building or
+    /// loading the optimiser. Parameters, outputs and gradients stay the same.
+    /// </summary>
+    /// <param name="optimizer">The optimiser, when it exists already, so that its state is laid out too; or null.</param>
+    /// <returns>True when the convolutions now train channels-last.</returns>
+    bool PrepareForTraining(TorchSharp.torch.optim.Optimizer? optimizer = null);
+}
