@@ -37,7 +37,7 @@ internal static class LayoutBenchmark
             results.Add(("NCHW: eval, forward in inference mode", threads, Time(NchwForward, input, runs)));
         }
 
-        model.PrepareForInference();
+        model.PrepareForInference(ComputePrecision.Float32);
         double difference;
         using (var output = model.Predict(input))
         {

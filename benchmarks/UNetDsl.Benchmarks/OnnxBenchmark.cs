@@ -20,7 +20,7 @@ internal static class OnnxBenchmark
         torch.set_num_threads(threads);
         torch.manual_seed(0);
         using var model = new PaperNet();
-        model.PrepareForInference();
+        model.PrepareForInference(ComputePrecision.Float32);
         var path = Path.Combine(Path.GetTempPath(), "unetdsl-bench-" + Guid.NewGuid().ToString("N")[..8] + ".onnx");
         try
         {

@@ -179,7 +179,7 @@ static void PaperInference(int runs)
     // The generated paper network's inference path, for benchmarks/python/compare.sh: prints "MEDIAN seconds".
     torch.manual_seed(0);
     using var model = new PaperNet();
-    model.PrepareForInference();
+    model.PrepareForInference(ComputePrecision.Float32);
     using var input = torch.randn(PaperNet.InputShape(1));
     var times = new List<double>();
     for (var i = 0; i <= runs; i++)
@@ -204,7 +204,7 @@ static void TileThroughput()
     // Overlap-tile segmentation of a 2048x2048 image with the paper's network, against one pass over one tile.
     torch.manual_seed(0);
     using var model = new PaperNet();
-    model.PrepareForInference();
+    model.PrepareForInference(ComputePrecision.Float32);
     using var image = torch.rand(1, 2048, 2048);
     using var tile = torch.randn(PaperNet.InputShape(1));
     var single = new List<double>();

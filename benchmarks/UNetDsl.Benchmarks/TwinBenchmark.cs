@@ -112,7 +112,7 @@ public static class TwinBenchmark
         hand.load_state_dict(plain.state_dict());
         plain.eval();
         hand.eval();
-        folded.PrepareForInference();
+        folded.PrepareForInference(ComputePrecision.Float32);
         using var input = randn(PaperBatchNormNet.InputShape(1));
         double difference;
         using (no_grad())

@@ -109,6 +109,7 @@ internal static class TorchSharpLayers
         w.Line("/// <inheritdoc />");
         w.Open("protected override void Dispose(bool disposing)");
         w.Open("if (disposing)");
+        w.Line(InferenceEmitter.CopyField + "?.Dispose();");
         foreach (var node in Modules(graph))
         {
             w.Line(Field(node) + ".Dispose();");

@@ -36,9 +36,9 @@ internal static class UNetEmitter
             "ParameterCount", "MultiplyAccumulates", "InputChannels", "OutputChannels", "SpatialDimensions", "HasDeclaredInputSize",
             "InputSize", "OutputSize", "ReceptiveField", "SizeRules", "s_sizeRules", "InputShape", "OutputShape", "IsValidInputSize",
             "NearestValidInputSizes", "OutputSizeFor", "StaticGeometry", "Geometry", "Summary", "SummaryText", "forward", "Consume",
-            "PrepareForInference", "PrepareForTraining", "Dispose", "PyTorchTwinSource",
+            "Dispose", "PyTorchTwinSource",
         };
-        foreach (var member in members)
+        foreach (var member in members.Concat(InferenceEmitter.MemberNames))
         {
             yield return member;
         }
@@ -79,7 +79,7 @@ internal static class UNetEmitter
         TorchSharpLayers.WriteFields(w, report.Graph);
         TorchSharpLayers.WriteConstructor(w, spec, report.Graph);
         WriteForward(w, spec, report);
-        WriteInference(w, report.Graph);
+        InferenceEmitter.Write(w, spec, report.Graph);
         TorchSharpLayers.WriteDispose(w, report.Graph);
         if (net.SupervisedLevels.Length > 0)
         {
@@ -152,6 +152,10 @@ internal static class UNetEmitter
         {
             w.Line("global::UNetDsl.InputGuard.CheckConditioning(input, timestep, context, " + Identifiers.StringLiteral(spec.TypeName) + ", " + conditioning.ContextChannels + ");");
         }
+        else
+        {
+            InferenceEmitter.WriteForwardDelegation(w, supervised.Length > 0 ? "heads is null" : null);
+        }
 
         new TorchSharpForward(w, report).WriteBody();
         w.Close();
@@ -193,53 +197,6 @@ internal static class UNetEmitter
         w.Line("return result;");
         w.Close();
         w.Line();
-    }
-
-    private static void WriteInference(SourceWriter w, LayerGraph graph)
-    {
-        w.Line("/// <summary>");
-        w.Line("/// Prepares the network for inference: evaluation mode, every batch norm folded into the convolution before");
-        w.Line("/// it (one convolution where there were a convolution and a norm), and inference copies of the blocks' convolutions");
-        w.Line("/// in channels-last strides, the layout oneDNN runs fastest here. The parameters and state_dict do not change;");
-        w.Line("/// training mode drops the copies. Call again after further training.");
-        w.Line("/// </summary>");
-        w.Line("/// <returns>The number of batch norms folded.</returns>");
-        w.Open("public int PrepareForInference()");
-        w.Line("eval();");
-        var blocks = TorchSharpLayers.Modules(graph).Where(TorchSharpLayers.FoldsBatchNorm).Select(node => node.Name + ".FoldBatchNorm()").ToList();
-        w.Line("return " + (blocks.Count == 0 ? "0" : string.Join(" + ", blocks)) + ";");
-        w.Close();
-        w.Line();
-        w.Line("/// <summary>");
-        w.Line("/// Prepares the network for training: training mode, and every convolution weight (with its gradient and");
-        w.Line("/// <paramref name=\"optimizer\"/>'s state) in channels-last strides where that trains faster (see");
-        w.Line("/// <see cref=\"global::UNetDsl.Layers.Layer.UseChannelsLastForTraining\"/>). Same parameter objects, values, outputs");
-        w.Line("/// and gradients. <see cref=\"global::UNetDsl.Training.Checkpoint\"/> saves and loads it as it is; call");
-        w.Line("/// <see cref=\"global::UNetDsl.Layers.Layer.UseContiguousLayout\"/> before TorchSharp's Module.save or load.");
-        w.Line("/// </summary>");
-        w.Line("/// <param name=\"optimizer\">The optimiser, when it exists already, so that its state is laid out too; or null.</param>");
-        w.Line("/// <returns>True when the convolutions now train channels-last.</returns>");
-        w.Open("public bool PrepareForTraining(global::TorchSharp.torch.optim.Optimizer? optimizer = null)");
-        w.Line("train();");
-        w.Line("return global::UNetDsl.Layers.Layer.UseChannelsLastForTraining(this, optimizer);");
-        w.Close();
-        w.Line();
-        if (graph.Network.Conditioning is null)
-        {
-            w.Line("/// <summary>");
-            w.Line("/// Runs <see cref=\"forward\"/> in inference mode (no autograd bookkeeping), on a channels-last view of the input;");
-            w.Line("/// the result is an ordinary contiguous tensor.");
-            w.Line("/// </summary>");
-            w.Line("/// <param name=\"input\">As for <see cref=\"forward\"/>.</param>");
-            w.Open("public " + Tensor + " Predict(" + Tensor + " input)");
-            w.Line("using (global::TorchSharp.torch.inference_mode())");
-            w.Line("using (" + Tensor + " packed = global::UNetDsl.Layers.Layer.ToChannelsLast(input))");
-            w.Open("using (" + Tensor + " output = forward(packed))");
-            w.Line("return output.contiguous();");
-            w.Close();
-            w.Close();
-            w.Line();
-        }
     }
 
     /// <summary>

@@ -85,6 +85,37 @@ public sealed partial class ConvBlock
         base.train(on);
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// The folded convolutions are copies outside the registered modules, so <c>to(dtype)</c> and <c>to(device)</c>
+    /// would leave them behind: they follow here. A network folded in float32 and then cast keeps folds computed at
+    /// full precision, rounded once.
+    /// </remarks>
+    protected override void _toEpilog(ScalarType? dtype, Device? device, bool non_blocking)
+    {
+        base._toEpilog(dtype, device, non_blocking);
+        if (_folded is null)
+        {
+            return;
+        }
+
+        foreach (var step in _folded)
+        {
+            if (!_steps.Contains(step))
+            {
+                if (dtype is { } type)
+                {
+                    step.to(type, non_blocking);
+                }
+
+                if (device is not null)
+                {
+                    step.to(device, non_blocking);
+                }
+            }
+        }
+    }
+
     private void DisposeFolded()
     {
         if (_folded is null)

@@ -20,4 +20,20 @@ public interface IUNetModule
     /// <param name="optimizer">The optimiser, when it exists already, so that its state is laid out too; or null.</param>
     /// <returns>True when the convolutions now train channels-last.</returns>
     bool PrepareForTraining(TorchSharp.torch.optim.Optimizer? optimizer = null);
+
+    /// <summary>
+    /// Evaluation mode with batch norms folded, computing in <paramref name="precision"/>: a bfloat16 copy of the
+    /// network where that is the precision, float32 scores either way. Parameters and state_dict do not change.
+    /// </summary>
+    /// <param name="precision">Auto: bfloat16 where the CPU has it natively, else float32 (see <see cref="PrecisionChoice"/>).</param>
+    /// <returns>The number of batch norms folded.</returns>
+    int PrepareForInference(ComputePrecision precision = ComputePrecision.Auto);
+
+    /// <summary>The precision evaluation-mode forward computes in, as the last <see cref="PrepareForInference"/> chose it.</summary>
+    ComputePrecision InferencePrecision { get; }
+
+    /// <summary>A new network of the same declaration with freshly initialised parameters.</summary>
+    /// <param name="device">Where its parameters live; null for the default device.</param>
+    /// <param name="dtype">Its parameters' type; null for float32.</param>
+    TorchSharp.torch.nn.Module CreateSibling(TorchSharp.torch.Device? device = null, TorchSharp.torch.ScalarType? dtype = null);
 }

@@ -181,7 +181,7 @@ public class GeneratedModuleTests
         }
 
         // 2 levels x 2 convs x (encoder + decoder) + 2 bottleneck convs.
-        Assert.Equal(10, model.PrepareForInference());
+        Assert.Equal(10, model.PrepareForInference(ComputePrecision.Float32));
         var folded = model.Predict(input);
 
         var difference = (folded - plain).abs().max().item<float>();

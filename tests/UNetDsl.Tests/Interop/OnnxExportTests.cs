@@ -102,7 +102,7 @@ public sealed class OnnxExportTests : IDisposable
             unfolded = model.call(input);
         }
 
-        var folds = model.PrepareForInference();
+        var folds = model.PrepareForInference(ComputePrecision.Float32);
         model.ExportOnnx(foldedPath, OnnxInputSize.Symbolic);
         var folded = model.Predict(input);
 
