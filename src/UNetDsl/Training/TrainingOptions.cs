@@ -96,6 +96,13 @@ public sealed record TrainingOptions
     /// <c>OutputFolder/pictures</c> at the end. On by default.</summary>
     public bool WritePictures { get; init; } = true;
 
+    /// <summary>
+    /// The precision of forward and backward: Float32 (the default), or BFloat16 mixed precision (a bfloat16 copy of
+    /// the network computes, the float32 weights, optimiser state and checkpoints are updated from its gradients), or
+    /// Auto (bfloat16 where the CPU has it natively; see <see cref="PrecisionChoice"/>). Recorded in the plan.
+    /// </summary>
+    public ComputePrecision Precision { get; init; } = ComputePrecision.Float32;
+
     /// <summary>The checkpoint's path, or null without an output folder.</summary>
     public string? CheckpointPath => OutputFolder is null ? null : Path.Combine(OutputFolder, CheckpointFileName);
 
@@ -162,6 +169,11 @@ public sealed record TrainingOptions
         if (!Enum.IsDefined(Schedule))
         {
             throw Bad(nameof(Schedule), Schedule, "Constant, Step, Polynomial or Cosine");
+        }
+
+        if (!Enum.IsDefined(Precision))
+        {
+            throw Bad(nameof(Precision), Precision, "Float32, BFloat16 or Auto");
         }
 
         if (Resume && Overwrite)

@@ -22,6 +22,8 @@ namespace UNetDsl.Training;
 /// <param name="InputTile">Input tile size per spatial axis.</param>
 /// <param name="OutputTile">Output tile size per spatial axis.</param>
 /// <param name="Classes">The network's classes.</param>
+/// <param name="Precision">Float32, or BFloat16 mixed precision (resolved: never Auto); float32 for checkpoints
+/// written before it was recorded.</param>
 public sealed record TrainingPlan(
     long TotalSteps,
     int StepsPerEpoch,
@@ -35,7 +37,8 @@ public sealed record TrainingPlan(
     float BorderWeight,
     int[] InputTile,
     int[] OutputTile,
-    int Classes)
+    int Classes,
+    ComputePrecision Precision = ComputePrecision.Float32)
 {
     /// <summary>The learning rate of the step that follows <paramref name="stepsDone"/> steps.</summary>
     /// <param name="stepsDone">Steps done so far.</param>
@@ -79,7 +82,7 @@ public sealed record TrainingPlan(
     /// <summary>One line for people: the plan's numbers.</summary>
     public string Describe() => string.Create(
         CultureInfo.InvariantCulture,
-        $"{TotalSteps:N0} steps of {BatchSize} tile(s) {string.Join("x", InputTile)} -> {string.Join("x", OutputTile)}, {Optimizer} at {LearningRate:G3} ({Schedule}), epochs of {StepsPerEpoch} steps, seed {Seed}");
+        $"{TotalSteps:N0} steps of {BatchSize} tile(s) {string.Join("x", InputTile)} -> {string.Join("x", OutputTile)}, {Optimizer} at {LearningRate:G3} ({Schedule}), epochs of {StepsPerEpoch} steps, seed {Seed}{(Precision == ComputePrecision.BFloat16 ? ", bfloat16 mixed precision" : string.Empty)}");
 
     /// <summary>The differences between this plan and <paramref name="other"/>, as "name: this vs other" phrases.</summary>
     /// <param name="other">Another plan.</param>
@@ -105,6 +108,7 @@ public sealed record TrainingPlan(
         Compare(nameof(DiceWeight), DiceWeight, other.DiceWeight);
         Compare(nameof(BorderWeight), BorderWeight, other.BorderWeight);
         Compare(nameof(OutputTile), string.Join("x", OutputTile), string.Join("x", other.OutputTile));
+        Compare(nameof(Precision), Precision, other.Precision);
         return differences;
     }
 }

@@ -153,6 +153,7 @@ public static class UNetTrainer
         private long _savedStep = -1;
         private long _firstStepOfCall;
         private double _smoothed = double.NaN;
+        private MixedPrecisionTraining? _mixed;
 
         public TrainingResult Execute()
         {
@@ -161,7 +162,8 @@ public static class UNetTrainer
             var plan = new TrainingPlan(
                 options.Steps ?? (options.Epochs is { } epochs ? (long)epochs * options.StepsPerEpoch : 0),
                 options.StepsPerEpoch, options.BatchSize, options.LearningRate, options.Optimizer, options.Schedule, options.Seed,
-                options.Augment, options.DiceWeight, options.BorderWeight, inputTile, outputTile, geometry.OutputChannels);
+                options.Augment, options.DiceWeight, options.BorderWeight, inputTile, outputTile, geometry.OutputChannels,
+                PrecisionChoice.Resolve(options.Precision));
             if (existing is not null)
             {
                 plan = ResumedPlan(existing, plan);
@@ -176,6 +178,8 @@ public static class UNetTrainer
 
             // Channels-last where that trains faster, after the resume so the loaded optimiser state is laid out too.
             var channelsLast = ((IUNetModule)network).PrepareForTraining(optimizer);
+            using var mixed = plan.Precision == ComputePrecision.BFloat16 ? new MixedPrecisionTraining(network) : null;
+            _mixed = mixed;
             Say($"Data: {data.Source}: {data.TrainingCount} {data.Unit}(s) for training, {data.ValidationCount} held out.");
             using var tiles = data.CreateTiles(plan);
             var deformation = plan.Augment ? data.CreateAugmentation(plan) : null;
@@ -187,7 +191,7 @@ public static class UNetTrainer
                 Say($"Planned {plan.TotalSteps:N0} steps from the time budget ({seconds:0.000} s a step measured); pass Steps = {plan.TotalSteps} (--steps {plan.TotalSteps}) to repeat this run exactly.");
             }
 
-            Say($"Network: {geometry.Name}, {geometry.ParameterCount:N0} parameters, training {(channelsLast ? "channels-last" : "NCHW")}; plan: {plan.Describe()}.");
+            Say($"Network: {geometry.Name}, {geometry.ParameterCount:N0} parameters, training {(channelsLast ? "channels-last" : "NCHW")} in {PrecisionChoice.Describe(plan.Precision)}; plan: {plan.Describe()}.");
             _firstStepOfCall = _step;
             var stop = Loop(optimizer, tiles, deformation, plan);
             if (_step != _savedStep)
@@ -272,11 +276,15 @@ public static class UNetTrainer
             var random = new Random((int)(stepSeed & int.MaxValue));
             var (images, labels, weights) = tiles.Draw(plan.BatchSize, random, generator, deformation);
             optimizer.zero_grad();
-            var loss = Loss(network.call(images), labels, weights, plan);
+            var loss = Loss(Forward(images), labels, weights, plan);
             loss.backward();
+            _mixed?.TakeGradients();
             optimizer.step();
             return loss.item<float>();
         }
+
+        // The network's scores, float32 either way: from a bfloat16 copy in mixed precision.
+        private Tensor Forward(Tensor images) => _mixed is null ? network.call(images) : _mixed.Forward(images);
 
         private static Tensor Loss(Tensor logits, Tensor labels, Tensor weights, TrainingPlan plan) =>
             Losses.SparseSegmentationLoss(logits, labels, weights, plan.DiceWeight);
@@ -294,7 +302,8 @@ public static class UNetTrainer
                     using var scope = NewDisposeScope();
                     var watch = Stopwatch.StartNew();
                     var (images, labels, weights) = tiles.Draw(plan.BatchSize, new Random(i), null, deformation);
-                    Loss(network.call(images), labels, weights, plan).backward();
+                    Loss(Forward(images), labels, weights, plan).backward();
+                    _mixed?.TakeGradients();
                     times.Add(watch.Elapsed.TotalSeconds);
                 }
             }
