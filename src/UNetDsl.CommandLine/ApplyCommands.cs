@@ -14,8 +14,8 @@ namespace UNetDsl.CommandLine;
 /// <summary><c>unet predict</c> and <c>unet evaluate</c>: a trained checkpoint applied to images.</summary>
 internal static class ApplyCommands
 {
-    /// <summary>Loads the checkpoint into the network it records, in evaluation mode.</summary>
-    public static nn.Module<Tensor, Tensor> Load(NetworkCatalog catalog, string checkpoint)
+    /// <summary>Loads the checkpoint into the network it records, prepared for inference in <paramref name="precision"/>, and says which ran.</summary>
+    public static nn.Module<Tensor, Tensor> Load(NetworkCatalog catalog, string checkpoint, ComputePrecision precision = ComputePrecision.Float32)
     {
         var info = Checkpoint.ReadInfo(checkpoint);
         var entry = catalog.Find(info.Architecture)
@@ -24,6 +24,9 @@ internal static class ApplyCommands
         try
         {
             Checkpoint.Load(checkpoint, network);
+            var prepared = (IUNetModule)network;
+            prepared.PrepareForInference(precision);
+            Console.WriteLine($"{info.Architecture} computes in {PrecisionChoice.Describe(prepared.InferencePrecision)}.");
         }
         catch
         {
@@ -31,13 +34,12 @@ internal static class ApplyCommands
             throw;
         }
 
-        network.eval();
         return network;
     }
 
-    public static int Predict(NetworkCatalog catalog, string checkpoint, string inputPath, string folder, bool overwrite, double[]? spacing)
+    public static int Predict(NetworkCatalog catalog, string checkpoint, string inputPath, string folder, bool overwrite, double[]? spacing, ComputePrecision precision)
     {
-        using var network = Load(catalog, checkpoint);
+        using var network = Load(catalog, checkpoint, precision);
         if (((IUNetModule)network).Geometry.Dimensions == 3)
         {
             return PredictVolumes(network, inputPath, folder, overwrite, spacing);
@@ -172,9 +174,9 @@ internal static class ApplyCommands
         });
     }
 
-    public static int Evaluate(NetworkCatalog catalog, string checkpoint, DataSource source, string? pictures, bool overwrite)
+    public static int Evaluate(NetworkCatalog catalog, string checkpoint, DataSource source, string? pictures, bool overwrite, ComputePrecision precision)
     {
-        using var network = Load(catalog, checkpoint);
+        using var network = Load(catalog, checkpoint, precision);
         var geometry = ((IUNetModule)network).Geometry;
         void Done(int done, int all) => Console.WriteLine($"  evaluated {done}/{all}");
         EvaluationReport report;

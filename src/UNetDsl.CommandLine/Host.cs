@@ -73,9 +73,10 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
         var unlabelled = Unlabelled();
         var tile = UNetCommandLine.Ranges.PositiveList("--tile", "Output tile in pixels or voxels, one side or one per axis (e.g. 8,64,64), rounded up to valid sizes; default: the network's declared output, at least 96 (2D) or 32 (3D).", whole: true);
         var spacing = Spacing("Voxel spacing of volumes along depth, height, width (e.g. 50,4,4 for 4x4x50 nm): gives TIFF stacks the spacing they do not store and replaces NIfTI's. It shapes the 3D weight map, the instances and the deformation.");
+        var precision = Precision("fp32 (default), bf16: mixed precision (a bfloat16 copy computes, the float32 weights and checkpoints learn), or auto: bf16 where the CPU has avx512_bf16 or AMX.", "fp32");
         var command = new Command("train", "Train a network on labelled images or volumes (default: synthetic cells, 2D or 3D as the network) and write a checkpoint, metrics and pictures.")
         {
-            architecture, data, output, minutes, steps, epochs, stepsPerEpoch, batch, rate, optimizer, validation, seed, resume, overwrite, schedule, tile, unlabelled, spacing,
+            architecture, data, output, minutes, steps, epochs, stepsPerEpoch, batch, rate, optimizer, validation, seed, resume, overwrite, schedule, tile, unlabelled, spacing, precision,
         };
         command.SetAction(result => UNetCommandLine.Guard(() =>
         {
@@ -103,11 +104,18 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
                 OutputFolder = result.GetValue(output)!,
                 Resume = result.GetValue(resume),
                 Overwrite = result.GetValue(overwrite),
+                Precision = PrecisionChoice.Parse(result.GetValue(precision), "--precision"),
             };
             return TrainCommand.Run(network, new DataSource(result.GetValue(data), result.GetValue(validation), result.GetValue(unlabelled), result.GetValue(spacing)), options);
         }));
         return command;
     }
+
+    private static Option<string> Precision(string description, string defaultValue) =>
+        UNetCommandLine.Ranges.OneOf(new Option<string>("--precision") { Description = description, DefaultValueFactory = _ => defaultValue }, "auto", "fp32", "bf16");
+
+    private static Option<string> InferencePrecision() =>
+        Precision("auto (default): bf16 where the CPU has avx512_bf16 or AMX, else fp32; or fp32, bf16. UNETDSL_PRECISION overrides auto. Scores are float32 either way.", "auto");
 
     private static Option<double[]?> Spacing(string description) => UNetCommandLine.Ranges.PositiveList("--spacing", description, whole: false);
 
@@ -129,9 +137,10 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
         var output = new Option<string>("--out") { Description = "Folder for the masks and overlays (label volumes and slice pictures for volumes).", DefaultValueFactory = _ => Path.Combine("runs", "predict") };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace outputs already in --out." };
         var spacing = Spacing("Voxel spacing of the volumes along depth, height, width (e.g. 50,4,4): kept in the predicted NIfTI and used by the pictures; TIFF stacks store none.");
-        var command = new Command("predict", "Segment images or volumes of any size (overlap-tile); writes masks and overlays, or label volumes and slice pictures.") { model, input, output, overwrite, spacing };
+        var precision = InferencePrecision();
+        var command = new Command("predict", "Segment images or volumes of any size (overlap-tile); writes masks and overlays, or label volumes and slice pictures.") { model, input, output, overwrite, spacing, precision };
         command.SetAction(result => UNetCommandLine.Guard(() =>
-            ApplyCommands.Predict(Catalog(result), result.GetValue(model)!, result.GetValue(input)!, result.GetValue(output)!, result.GetValue(overwrite), DataSource.PerAxis(result.GetValue(spacing)))));
+            ApplyCommands.Predict(Catalog(result), result.GetValue(model)!, result.GetValue(input)!, result.GetValue(output)!, result.GetValue(overwrite), DataSource.PerAxis(result.GetValue(spacing)), PrecisionChoice.Parse(result.GetValue(precision), "--precision"))));
         return command;
     }
 
@@ -143,9 +152,10 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
         var unlabelled = Unlabelled();
         var spacing = Spacing("Voxel spacing of volumes along depth, height, width (e.g. 50,4,4): gives TIFF stacks the spacing they do not store and replaces NIfTI's; the pictures stretch thick slices by it.");
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace pictures already in --pictures." };
-        var command = new Command("evaluate", "Score a checkpoint on labelled images or volumes: pixel error, Dice and IoU per class, Rand errors.") { model, data, pictures, unlabelled, spacing, overwrite };
+        var precision = InferencePrecision();
+        var command = new Command("evaluate", "Score a checkpoint on labelled images or volumes: pixel error, Dice and IoU per class, Rand errors.") { model, data, pictures, unlabelled, spacing, overwrite, precision };
         command.SetAction(result => UNetCommandLine.Guard(() =>
-            ApplyCommands.Evaluate(Catalog(result), result.GetValue(model)!, new DataSource(result.GetValue(data), null, result.GetValue(unlabelled), result.GetValue(spacing)), result.GetValue(pictures), result.GetValue(overwrite))));
+            ApplyCommands.Evaluate(Catalog(result), result.GetValue(model)!, new DataSource(result.GetValue(data), null, result.GetValue(unlabelled), result.GetValue(spacing)), result.GetValue(pictures), result.GetValue(overwrite), PrecisionChoice.Parse(result.GetValue(precision), "--precision"))));
         return command;
     }
 

@@ -41,9 +41,9 @@ public static class PrecisionChoice
     /// <summary>True when the CPU computes bfloat16 natively (its flags name <c>avx512_bf16</c> or <c>amx_bf16</c>).</summary>
     public static bool CpuHasNativeBFloat16 => NativeFlags.Any(Flags.Value.Contains);
 
-    /// <summary>"avx512_bf16" or "amx_bf16 avx512_bf16" when present, else "no avx512_bf16/amx_bf16": why Auto chose.</summary>
+    /// <summary>"CPU has avx512_bf16" (or amx_bf16, or both), else "CPU lacks avx512_bf16 and amx_bf16": why Auto chose.</summary>
     public static string CpuBFloat16Flags =>
-        CpuHasNativeBFloat16 ? string.Join(" ", NativeFlags.Where(Flags.Value.Contains)) : "no " + string.Join("/", NativeFlags);
+        CpuHasNativeBFloat16 ? "CPU has " + string.Join(" and ", NativeFlags.Where(Flags.Value.Contains)) : "CPU lacks " + string.Join(" and ", NativeFlags);
 
     /// <summary>
     /// The precision to run in: <paramref name="requested"/> unless it is <see cref="ComputePrecision.Auto"/>; then the
@@ -119,7 +119,7 @@ public static class PrecisionChoice
     public static torch.ScalarType ScalarType(ComputePrecision precision) =>
         Resolve(precision) == ComputePrecision.BFloat16 ? torch.ScalarType.BFloat16 : torch.ScalarType.Float32;
 
-    /// <summary>"bfloat16 (avx512_bf16)" or "float32 (no avx512_bf16/amx_bf16)": what ran and why, for logs.</summary>
+    /// <summary>"bfloat16 (CPU has avx512_bf16)" or "float32 (CPU lacks avx512_bf16 and amx_bf16)": what runs and why, for logs.</summary>
     /// <param name="precision">The resolved precision.</param>
     public static string Describe(ComputePrecision precision) =>
         (precision == ComputePrecision.BFloat16 ? "bfloat16" : "float32") + " (" + CpuBFloat16Flags + ")";

@@ -15,10 +15,18 @@ public sealed class CommandLineTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    internal static (int ExitCode, string Output) Unet(params string[] arguments)
+    internal static (int ExitCode, string Output) Unet(params string[] arguments) => UnetWith(null, arguments);
+
+    /// <summary>Runs unet with <paramref name="environment"/> added to (or, for null values, removed from) its environment.</summary>
+    internal static (int ExitCode, string Output) UnetWith(System.Collections.Generic.IReadOnlyDictionary<string, string?>? environment, params string[] arguments)
     {
         var app = Path.Combine(AppContext.BaseDirectory, "unet.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (name, value) in environment ?? new System.Collections.Generic.Dictionary<string, string?>())
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(app);
         foreach (var argument in arguments)
         {

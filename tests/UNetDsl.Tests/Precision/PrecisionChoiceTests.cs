@@ -23,7 +23,7 @@ public sealed class PrecisionChoiceTests : IDisposable
         var native = CpuFlagsNameNativeBFloat16();
         Assert.Equal(native, PrecisionChoice.CpuHasNativeBFloat16);
         Assert.Equal(native ? ComputePrecision.BFloat16 : ComputePrecision.Float32, PrecisionChoice.Resolve(ComputePrecision.Auto));
-        Assert.StartsWith(native ? "bfloat16 (" : "float32 (no avx512_bf16/amx_bf16", PrecisionChoice.Describe(PrecisionChoice.Resolve(ComputePrecision.Auto)), StringComparison.Ordinal);
+        Assert.StartsWith(native ? "bfloat16 (CPU has " : "float32 (CPU lacks avx512_bf16 and amx_bf16)", PrecisionChoice.Describe(PrecisionChoice.Resolve(ComputePrecision.Auto)), StringComparison.Ordinal);
     }
 
     [Theory]
