@@ -20,6 +20,7 @@ using static TorchSharp.torch;
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- memory [--train N]
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- onnx [--runs N] [--threads N]   (2 threads unless given)
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- layout [--runs N]
+//   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- precision [--inference N] [--train N] [--threads N]
 //   (internal) ... -- measure --inference N --train N; memorystep --variant V --train N; twin3dchild --network K --variant V --task train|tiles
 var command = args.FirstOrDefault() ?? "allocator";
 int Option(string name, int fallback)
@@ -68,6 +69,10 @@ switch (command)
             Console.WriteLine(line);
         }
 
+        return 0;
+    case "precision":
+        torch.set_num_threads(threads);
+        PrecisionBenchmark.Run(inferenceRuns, trainRuns);
         return 0;
     case "twin":
         torch.set_num_threads(threads);

@@ -24,16 +24,23 @@ public interface IUNetModule
     /// <summary>
     /// Evaluation mode with batch norms folded, computing in <paramref name="precision"/>: a bfloat16 copy of the
     /// network where that is the precision, float32 scores either way. Parameters and state_dict do not change.
+    /// Generated networks implement it; a network written by hand gets evaluation mode, as it is.
     /// </summary>
     /// <param name="precision">Auto: bfloat16 where the CPU has it natively, else float32 (see <see cref="PrecisionChoice"/>).</param>
     /// <returns>The number of batch norms folded.</returns>
-    int PrepareForInference(ComputePrecision precision = ComputePrecision.Auto);
+    int PrepareForInference(ComputePrecision precision = ComputePrecision.Auto)
+    {
+        (this as TorchSharp.torch.nn.Module)?.eval();
+        return 0;
+    }
 
     /// <summary>The precision evaluation-mode forward computes in, as the last <see cref="PrepareForInference"/> chose it.</summary>
-    ComputePrecision InferencePrecision { get; }
+    ComputePrecision InferencePrecision => ComputePrecision.Float32;
 
-    /// <summary>A new network of the same declaration with freshly initialised parameters.</summary>
+    /// <summary>A new network of the same declaration with freshly initialised parameters (generated networks only).</summary>
     /// <param name="device">Where its parameters live; null for the default device.</param>
     /// <param name="dtype">Its parameters' type; null for float32.</param>
-    TorchSharp.torch.nn.Module CreateSibling(TorchSharp.torch.Device? device = null, TorchSharp.torch.ScalarType? dtype = null);
+    /// <exception cref="System.NotSupportedException">The network was written by hand, not generated.</exception>
+    TorchSharp.torch.nn.Module CreateSibling(TorchSharp.torch.Device? device = null, TorchSharp.torch.ScalarType? dtype = null) =>
+        throw new System.NotSupportedException($"{Geometry.Name} was not generated from a [UNet] declaration: it cannot build a copy of itself (bfloat16 mixed precision needs one). Declare it with [UNet], or train it in float32.");
 }
