@@ -37,12 +37,12 @@ internal static class ApplyCommands
         return network;
     }
 
-    public static int Predict(NetworkCatalog catalog, string checkpoint, string inputPath, string folder, bool overwrite, double[]? spacing, ComputePrecision precision)
+    public static int Predict(NetworkCatalog catalog, string checkpoint, string inputPath, string folder, bool overwrite, double[]? spacing, ComputePrecision precision, bool mirror)
     {
         using var network = Load(catalog, checkpoint, precision);
         if (((IUNetModule)network).Geometry.Dimensions == 3)
         {
-            return PredictVolumes(network, inputPath, folder, overwrite, spacing);
+            return PredictVolumes(network, inputPath, folder, overwrite, spacing, mirror);
         }
 
         var geometry = Segmenter.CheckSegmentsGrayImages(network);
@@ -75,7 +75,7 @@ internal static class ApplyCommands
                     started = DateTime.UtcNow;
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {Path.GetFileName(file)}: tile {done}/{all}"));
                 }
-            });
+            }, mirror);
             SegmentationPictures.Prediction(folder, name, image, classes, geometry.OutputChannels);
             var foreground = classes.Count(c => c > 0) * 100.0 / classes.Length;
             return string.Create(CultureInfo.InvariantCulture, $"{file}: {image.Width}x{image.Height}, {foreground:0.0}% foreground -> {name}-prediction.png, {name}-overlay.png");
@@ -138,7 +138,7 @@ internal static class ApplyCommands
 
     // A 3D network: NIfTI volumes and TIFF stacks in; a label volume (.nii.gz) and a picture of three orthogonal
     // centre slices out for each.
-    private static int PredictVolumes(nn.Module<Tensor, Tensor> network, string inputPath, string folder, bool overwrite, double[]? spacing)
+    private static int PredictVolumes(nn.Module<Tensor, Tensor> network, string inputPath, string folder, bool overwrite, double[]? spacing, bool mirror)
     {
         var geometry = VolumeSegmenter.CheckSegmentsGrayVolumes(network);
         var files = Directory.Exists(inputPath)
@@ -166,7 +166,7 @@ internal static class ApplyCommands
                 {
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {Path.GetFileName(file)}: tile {done}/{all}"));
                 }
-            });
+            }, mirror);
             VolumeIO.WriteLabels(Path.Combine(folder, name + "-prediction.nii.gz"), classes);
             VolumePictures.OrthogonalSlices(Path.Combine(folder, name + "-slices.png"), volume, classes, geometry.OutputChannels);
             var foreground = classes.Labels.Count(c => c > 0) * 100.0 / classes.Labels.Length;
@@ -174,7 +174,7 @@ internal static class ApplyCommands
         });
     }
 
-    public static int Evaluate(NetworkCatalog catalog, string checkpoint, DataSource source, string? pictures, bool overwrite, ComputePrecision precision)
+    public static int Evaluate(NetworkCatalog catalog, string checkpoint, DataSource source, string? pictures, bool overwrite, ComputePrecision precision, bool mirror)
     {
         using var network = Load(catalog, checkpoint, precision);
         var geometry = ((IUNetModule)network).Geometry;
@@ -184,13 +184,13 @@ internal static class ApplyCommands
         {
             var volumes = source.AllVolumes(geometry);
             CheckPictures(pictures, volumes.Select(v => v.Name), ["-slices.png", "-prediction-slices.png", "-labels-slices.png"], overwrite);
-            report = UNetEvaluator.Evaluate(network, volumes, pictures, Done);
+            report = UNetEvaluator.Evaluate(network, volumes, pictures, Done, mirror);
         }
         else
         {
             var images = source.AllImages(geometry);
             CheckPictures(pictures, images.Select(s => s.Name), ["-input.png", "-prediction.png", "-overlay.png"], overwrite);
-            report = UNetEvaluator.Evaluate(network, images, pictures, Done);
+            report = UNetEvaluator.Evaluate(network, images, pictures, Done, mirror);
         }
 
         MetricsTable.Write(report, geometry.Dimensions == 3 ? "labelled volume" : "labelled image");

@@ -114,6 +114,11 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
     private static Option<string> Precision(string description, string defaultValue) =>
         UNetCommandLine.Ranges.OneOf(new Option<string>("--precision") { Description = description, DefaultValueFactory = _ => defaultValue }, "auto", "fp32", "bf16");
 
+    private static Option<bool> Mirror() => new("--mirror")
+    {
+        Description = "Test-time mirroring: predict the input mirrored along every combination of axes (4 passes in 2D, 8 in 3D) and average the class probabilities.",
+    };
+
     private static Option<string> InferencePrecision() =>
         Precision("auto (default): bf16 where the CPU has avx512_bf16 or AMX, else fp32; or fp32, bf16. UNETDSL_PRECISION overrides auto. Scores are float32 either way.", "auto");
 
@@ -138,9 +143,10 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace outputs already in --out." };
         var spacing = Spacing("Voxel spacing of the volumes along depth, height, width (e.g. 50,4,4): kept in the predicted NIfTI and used by the pictures; TIFF stacks store none.");
         var precision = InferencePrecision();
-        var command = new Command("predict", "Segment images or volumes of any size (overlap-tile); writes masks and overlays, or label volumes and slice pictures.") { model, input, output, overwrite, spacing, precision };
+        var mirror = Mirror();
+        var command = new Command("predict", "Segment images or volumes of any size (overlap-tile); writes masks and overlays, or label volumes and slice pictures.") { model, input, output, overwrite, spacing, precision, mirror };
         command.SetAction(result => UNetCommandLine.Guard(() =>
-            ApplyCommands.Predict(Catalog(result), result.GetValue(model)!, result.GetValue(input)!, result.GetValue(output)!, result.GetValue(overwrite), DataSource.PerAxis(result.GetValue(spacing)), PrecisionChoice.Parse(result.GetValue(precision), "--precision"))));
+            ApplyCommands.Predict(Catalog(result), result.GetValue(model)!, result.GetValue(input)!, result.GetValue(output)!, result.GetValue(overwrite), DataSource.PerAxis(result.GetValue(spacing)), PrecisionChoice.Parse(result.GetValue(precision), "--precision"), result.GetValue(mirror))));
         return command;
     }
 
@@ -153,9 +159,10 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
         var spacing = Spacing("Voxel spacing of volumes along depth, height, width (e.g. 50,4,4): gives TIFF stacks the spacing they do not store and replaces NIfTI's; the pictures stretch thick slices by it.");
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace pictures already in --pictures." };
         var precision = InferencePrecision();
-        var command = new Command("evaluate", "Score a checkpoint on labelled images or volumes: pixel error, Dice and IoU per class, Rand errors.") { model, data, pictures, unlabelled, spacing, overwrite, precision };
+        var mirror = Mirror();
+        var command = new Command("evaluate", "Score a checkpoint on labelled images or volumes: pixel error, Dice and IoU per class, Rand errors.") { model, data, pictures, unlabelled, spacing, overwrite, precision, mirror };
         command.SetAction(result => UNetCommandLine.Guard(() =>
-            ApplyCommands.Evaluate(Catalog(result), result.GetValue(model)!, new DataSource(result.GetValue(data), null, result.GetValue(unlabelled), result.GetValue(spacing)), result.GetValue(pictures), result.GetValue(overwrite), PrecisionChoice.Parse(result.GetValue(precision), "--precision"))));
+            ApplyCommands.Evaluate(Catalog(result), result.GetValue(model)!, new DataSource(result.GetValue(data), null, result.GetValue(unlabelled), result.GetValue(spacing)), result.GetValue(pictures), result.GetValue(overwrite), PrecisionChoice.Parse(result.GetValue(precision), "--precision"), result.GetValue(mirror))));
         return command;
     }
 

@@ -11,16 +11,17 @@ public static class VolumeSegmenter
     /// <summary>The class of every voxel of <paramref name="volume"/>, with the volume's shape and spacing (tiles of <see cref="TilePlan.ForVolume"/>).</summary>
     /// <param name="network">A generated 3D network of one input channel.</param>
     /// <param name="volume">A grayscale volume of any size.</param>
-    /// <param name="progress">Called with (tiles done, tiles in all).</param>
+    /// <param name="progress">Called with (tiles done, tiles in all), over every mirrored pass.</param>
+    /// <param name="mirror">Test-time mirroring (<see cref="MirroredPrediction"/>): 8 predictions averaged.</param>
     /// <exception cref="ArgumentException">The network is not a generated 3D network of one input channel.</exception>
-    public static LabelVolume Classes(nn.Module<Tensor, Tensor> network, GrayVolume volume, Action<int, int>? progress = null)
+    public static LabelVolume Classes(nn.Module<Tensor, Tensor> network, GrayVolume volume, Action<int, int>? progress = null, bool mirror = false)
     {
         ArgumentNullException.ThrowIfNull(volume);
         CheckSegmentsGrayVolumes(network);
         using var scope = NewDisposeScope();
         var input = tensor(volume.Voxels, new long[] { 1, volume.Depth, volume.Height, volume.Width });
         var plan = TilePlan.ForVolume(((IUNetModule)network).Geometry, [volume.Depth, volume.Height, volume.Width]);
-        var scores = OverlapTilePredictor.Predict(network, input, plan, progress: progress);
+        var scores = Segmenter.Scores(input, mirror, progress, (tile, tileProgress) => OverlapTilePredictor.Predict(network, tile, plan, progress: tileProgress));
         var classes = scores.argmax(0).to_type(ScalarType.Int32).flatten().data<int>().ToArray();
         return new LabelVolume(classes, volume.Depth, volume.Height, volume.Width, (double[])volume.Spacing.Clone());
     }

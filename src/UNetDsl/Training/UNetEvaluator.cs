@@ -14,9 +14,10 @@ public static class UNetEvaluator
     /// <param name="network">A generated 2D network of one input channel.</param>
     /// <param name="samples">Labelled images.</param>
     /// <param name="picturesFolder">Where to write each image's input, prediction and overlay; null for none.</param>
+    /// <param name="mirror">Test-time mirroring (<see cref="MirroredPrediction"/>): every combination of mirrored axes predicted and averaged.</param>
     /// <param name="imageDone">Called after each image with (images done, images in all).</param>
     /// <exception cref="ArgumentException">The network cannot segment these images, or a label is not one of its classes.</exception>
-    public static EvaluationReport Evaluate(nn.Module<Tensor, Tensor> network, IReadOnlyList<SegmentationSample> samples, string? picturesFolder = null, Action<int, int>? imageDone = null)
+    public static EvaluationReport Evaluate(nn.Module<Tensor, Tensor> network, IReadOnlyList<SegmentationSample> samples, string? picturesFolder = null, Action<int, int>? imageDone = null, bool mirror = false)
     {
         ArgumentNullException.ThrowIfNull(samples);
         var geometry = Segmenter.CheckSegmentsGrayImages(network);
@@ -30,7 +31,7 @@ public static class UNetEvaluator
         {
             var sample = samples[i];
             CheckClasses(sample, geometry);
-            var predicted = Segmenter.Classes(network, sample.Image);
+            var predicted = Segmenter.Classes(network, sample.Image, mirror: mirror);
             tally.Add(predicted, sample.Classes(), sample.Image.Width, sample.Image.Height, Losses.Unlabelled);
             if (picturesFolder is not null)
             {
@@ -48,9 +49,10 @@ public static class UNetEvaluator
     /// <param name="network">A generated 3D network of one input channel.</param>
     /// <param name="samples">Labelled volumes; unlabelled voxels are left out of every figure.</param>
     /// <param name="picturesFolder">Where to write each volume's orthogonal slices (image, prediction, labels); null for none.</param>
+    /// <param name="mirror">Test-time mirroring (<see cref="MirroredPrediction"/>): every combination of mirrored axes predicted and averaged.</param>
     /// <param name="volumeDone">Called after each volume with (volumes done, volumes in all).</param>
     /// <exception cref="ArgumentException">The network cannot segment volumes, or a label is not one of its classes.</exception>
-    public static EvaluationReport Evaluate(nn.Module<Tensor, Tensor> network, IReadOnlyList<VolumeSample> samples, string? picturesFolder = null, Action<int, int>? volumeDone = null)
+    public static EvaluationReport Evaluate(nn.Module<Tensor, Tensor> network, IReadOnlyList<VolumeSample> samples, string? picturesFolder = null, Action<int, int>? volumeDone = null, bool mirror = false)
     {
         ArgumentNullException.ThrowIfNull(samples);
         var geometry = VolumeSegmenter.CheckSegmentsGrayVolumes(network);
@@ -64,7 +66,7 @@ public static class UNetEvaluator
         {
             var sample = samples[i];
             CheckClasses(sample.Name, sample.MaxClass(), geometry);
-            var predicted = VolumeSegmenter.Classes(network, sample.Image);
+            var predicted = VolumeSegmenter.Classes(network, sample.Image, mirror: mirror);
             tally.AddVolume(predicted.Labels, sample.Classes.Labels, sample.Image.Depth, sample.Image.Height, sample.Image.Width, Losses.Unlabelled);
             if (picturesFolder is not null)
             {

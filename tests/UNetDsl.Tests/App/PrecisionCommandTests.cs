@@ -32,6 +32,10 @@ public sealed class PrecisionCommandTests : IDisposable
         Assert.Contains("computes in bfloat16 (CPU ", output, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(_folder, "bf16", "cells-prediction.png")));
 
+        (code, output) = Unet("predict", "--model", checkpoint, "--input", image, "--out", Path.Combine(_folder, "mirrored"), "--precision", "fp32", "--mirror");
+        Assert.True(code == 0, output);
+        Assert.True(File.Exists(Path.Combine(_folder, "mirrored", "cells-prediction.png")));
+
         // The environment variable decides Auto (predict's default), an explicit --precision decides itself.
         (code, output) = UnetWith(new Dictionary<string, string?> { [PrecisionChoice.EnvironmentVariable] = "fp32" }, "predict", "--model", checkpoint, "--input", image, "--out", Path.Combine(_folder, "auto"));
         Assert.True(code == 0, output);
