@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The ISBI 2012 recipe's checkpoint in float32 and in bfloat16, with and without test-time mirroring, on the held-out
+# slices 20-24 (docs/benchmarks.md, "bfloat16 inference and mixed-precision training"): train SmallUNet on slices 00-19
+# for MINUTES (default 30) in PRECISION (fp32 or bf16, default fp32), then evaluate and predict the held-out slices
+# four ways and count the pixels whose class differs between float32 and bfloat16. Run on an idle machine.
+# Usage: MINUTES=30 PRECISION=fp32 bash benchmarks/isbi2d/accuracy.sh [ISBI_FOLDER] [OUT_FOLDER]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+data=$(realpath "${1:-../shared/data/isbi2012-em}")
+out=${2:-/tmp/isbi2d-accuracy}
+minutes=${MINUTES:-30}
+precision=${PRECISION:-fp32}
+arch=${ARCH:-small}
+mkdir -p "$out/held-out/images" "$out/held-out/labels"
+
+# The held-out slices as a labelled folder of links: the data stays where it is.
+for name in $(ls "$data/images" | sort | tail -5); do
+  ln -sfn "$data/images/$name" "$out/held-out/images/$name"
+  ln -sfn "$data/labels/$name" "$out/held-out/labels/$name"
+done
+
+dotnet build samples/UNetApp -c Release -o "$out/app" > "$out/build.log"
+{ grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'; echo "flags: $(grep -o -w -E 'avx2|fma|avx512f|avx512_bf16|avx512_vnni|amx_bf16' /proc/cpuinfo | sort -u | tr '\n' ' ')"; nproc; } > "$out/cpu.txt"
+cat "$out/cpu.txt"
+unet() { dotnet "$out/app/unet.dll" "$@"; }
+
+if [ ! -f "$out/run/checkpoint.unet" ] || [ "${RETRAIN:-1}" = 1 ]; then
+  unet train --arch "$arch" --data "$data" --validation 5 --minutes "$minutes" --precision "$precision" --out "$out/run" --overwrite 2>&1 \
+    | tee "$out/train.log" | grep -E 'Planned|Network:|Stopped' || true
+fi
+
+for mode in fp32 bf16 fp32-mirror bf16-mirror; do
+  p=${mode%%-*}
+  mirror=(); [[ $mode == *mirror ]] && mirror=(--mirror)
+  unet evaluate --model "$out/run/checkpoint.unet" --data "$out/held-out" --precision "$p" "${mirror[@]}" > "$out/evaluate-$mode.log" 2>&1
+  unet predict --model "$out/run/checkpoint.unet" --input "$out/held-out/images" --out "$out/predicted-$mode" --precision "$p" "${mirror[@]}" --overwrite > "$out/predict-$mode.log" 2>&1
+  echo "== $mode: $(grep -m1 'computes in' "$out/evaluate-$mode.log")"
+  grep -E '│' "$out/evaluate-$mode.log" | head -6
+done
+
+/usr/bin/python3 - "$out" <<'PY'
+import sys, glob, os
+import numpy as np
+from PIL import Image
+out = sys.argv[1]
+def masks(mode):
+    return {os.path.basename(f): np.asarray(Image.open(f)) for f in sorted(glob.glob(f"{out}/predicted-{mode}/*-prediction.png"))}
+for a, b in [("fp32", "bf16"), ("fp32-mirror", "bf16-mirror"), ("fp32", "fp32-mirror")]:
+    x, y = masks(a), masks(b)
+    same = sum(int((x[k] == y[k]).sum()) for k in x)
+    total = sum(x[k].size for k in x)
+    print(f"argmax agreement {a} vs {b}: {same / total:.5f} ({total - same} of {total} pixels differ)")
+PY
