@@ -38,7 +38,7 @@ internal static class UNetEmitter
             "NearestValidInputSizes", "OutputSizeFor", "StaticGeometry", "Geometry", "Summary", "SummaryText", "forward", "Consume",
             "PrepareForInference", "PrepareForTraining", "Dispose", "PyTorchTwinSource",
         };
-        foreach (var member in members)
+        foreach (var member in members.Concat(MemoryEmitter.MemberNames))
         {
             yield return member;
         }

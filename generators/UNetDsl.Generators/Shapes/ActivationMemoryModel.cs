@@ -53,8 +53,29 @@ internal sealed record ActivationMemoryModel(
             reference.ToEquatableArray(),
             table.Grids.SelectMany(g => g.Base.Zip(g.Slope, (b, s) => new[] { b, s }).SelectMany(p => p)).ToEquatableArray(),
             table.Sizes.SelectMany(s => new[] { s.Grid, s.Factor, s.Power, s.Kind }).ToEquatableArray(),
-            MemoryReplay.Inference(inference).ToEquatableArray(),
-            trainingEvents.ToEquatableArray());
+            Compact(MemoryReplay.Inference(inference)).ToEquatableArray(),
+            Compact(trainingEvents).ToEquatableArray());
+    }
+
+    /// <summary>
+    /// The events without a release directly followed by an allocation of the same size: the running sum dips and comes
+    /// back, which changes no peak. What remains is shorter generated code.
+    /// </summary>
+    private static List<int> Compact(List<int> events)
+    {
+        var kept = new List<int>(events.Count);
+        foreach (var e in events)
+        {
+            if (e > 0 && kept.Count > 0 && kept[kept.Count - 1] == -e)
+            {
+                kept.RemoveAt(kept.Count - 1);
+                continue;
+            }
+
+            kept.Add(e);
+        }
+
+        return kept;
     }
 
     /// <summary>
