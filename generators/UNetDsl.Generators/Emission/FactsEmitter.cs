@@ -15,6 +15,7 @@ internal static class FactsEmitter
     {
         WriteCounts(w, report);
         WriteSizeRules(w, report);
+        MemoryEmitter.Write(w, report);
         WriteGeometry(w, spec, report);
     }
 
@@ -104,7 +105,7 @@ internal static class FactsEmitter
         var input = ShapeText(report.InputSize, report.Network.InChannels, batch: "1");
         w.Line("/// <summary>The input and output geometry, for code that works with any generated U-Net.</summary>");
         w.Line("public static global::UNetDsl.UNetGeometry StaticGeometry { get; } = new global::UNetDsl.UNetGeometry(");
-        w.Line("    " + Identifiers.StringLiteral(spec.TypeName) + ", SpatialDimensions, InputChannels, OutputChannels, s_sizeRules, InputSize, OutputSize, ParameterCount);");
+        w.Line("    " + Identifiers.StringLiteral(spec.TypeName) + ", SpatialDimensions, InputChannels, OutputChannels, s_sizeRules, InputSize, OutputSize, ParameterCount, ActivationMemory);");
         w.Line();
         w.Line("/// <inheritdoc />");
         w.Line("public global::UNetDsl.UNetGeometry Geometry => StaticGeometry;");
@@ -145,6 +146,7 @@ internal static class FactsEmitter
         yield return "Receptive field: " + ReceptiveFieldText(report);
         yield return "Valid input sizes per axis: " + string.Join(", ", report.Axes.Select((a, i) => ShapeEngine.AxisName(net.Dimensions, i) + " = " + a.Describe()))
             + "; output = input - " + string.Join("x", report.Axes.Select(a => a.Shrink.ToString(CultureInfo.InvariantCulture)));
+        yield return MemoryEmitter.SummaryLine(report);
     }
 
     /// <summary>"60x60", or "188x188 to 204x204 input pixels, by the output pixel's position" when output pixels see different extents.</summary>

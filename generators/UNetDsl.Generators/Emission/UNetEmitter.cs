@@ -38,7 +38,7 @@ internal static class UNetEmitter
             "NearestValidInputSizes", "OutputSizeFor", "StaticGeometry", "Geometry", "Summary", "SummaryText", "forward", "Consume",
             "Dispose", "PyTorchTwinSource",
         };
-        foreach (var member in members.Concat(InferenceEmitter.MemberNames))
+        foreach (var member in members.Concat(InferenceEmitter.MemberNames).Concat(MemoryEmitter.MemberNames))
         {
             yield return member;
         }

@@ -45,7 +45,7 @@ internal sealed record LevelRow(int Level, EquatableArray<int> EncoderSize, int 
 /// declared input size, or the smallest valid one when none was declared. <see cref="Shapes"/> holds the trace of
 /// every node of <see cref="Graph"/>, by index. <see cref="ReceptiveField"/> and <see cref="MinimumReceptiveField"/>
 /// are the most and the fewest input pixels an output pixel away from the borders depends on, per axis: it varies
-/// with the pixel's position modulo the pooling period.
+/// with the pixel's position modulo the pooling period. <see cref="Memory"/> is the activation memory at every valid size.
 /// </remarks>
 internal sealed record NetworkReport(
     LayerGraph Graph,
@@ -58,7 +58,8 @@ internal sealed record NetworkReport(
     long Parameters,
     long MultiplyAccumulates,
     EquatableArray<int> ReceptiveField,
-    EquatableArray<int> MinimumReceptiveField)
+    EquatableArray<int> MinimumReceptiveField,
+    ActivationMemoryModel Memory)
 {
     public ResolvedNetwork Network => Graph.Network;
 

@@ -63,7 +63,8 @@ internal static class ShapeEngine
             parameters,
             ShapeOverflowException.Long(MacsQuantity, MacsContributors, () => shapes.Aggregate(0L, (sum, shape) => checked(sum + shape.MultiplyAccumulates))),
             widest.ToEquatableArray(),
-            narrowest.ToEquatableArray());
+            narrowest.ToEquatableArray(),
+            ActivationMemoryModel.Build(graph, validRules, input));
         return (report, findings);
     }
 

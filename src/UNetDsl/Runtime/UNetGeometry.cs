@@ -14,6 +14,10 @@ namespace UNetDsl;
 /// <param name="InputSize">The declared input size per axis, or the smallest valid one.</param>
 /// <param name="OutputSize">The output size per axis for <paramref name="InputSize"/>.</param>
 /// <param name="ParameterCount">Trainable parameters.</param>
+/// <param name="ActivationMemory">
+/// The activation memory per sample at any valid input size, for inference and for a training step: what tiles and
+/// batches are sized from under a memory budget. Null for a geometry not written by the generator.
+/// </param>
 public sealed record UNetGeometry(
     string Name,
     int Dimensions,
@@ -22,7 +26,8 @@ public sealed record UNetGeometry(
     IReadOnlyList<ValidSizeRule> SizeRules,
     IReadOnlyList<int> InputSize,
     IReadOnlyList<int> OutputSize,
-    long ParameterCount)
+    long ParameterCount,
+    ActivationMemory? ActivationMemory = null)
 {
     /// <summary>
     /// How far the output's border lies inside the input's on each axis: (input - output) / 2, the margin that
