@@ -73,10 +73,11 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
         var unlabelled = Unlabelled();
         var tile = UNetCommandLine.Ranges.PositiveList("--tile", "Output tile in pixels or voxels, one side or one per axis (e.g. 8,64,64), rounded up to valid sizes; default: the network's declared output, at least 96 (2D) or 32 (3D).", whole: true);
         var spacing = Spacing("Voxel spacing of volumes along depth, height, width (e.g. 50,4,4 for 4x4x50 nm): gives TIFF stacks the spacing they do not store and replaces NIfTI's. It shapes the 3D weight map, the instances and the deformation.");
+        var memory = UNetCommandLine.Ranges.PositiveFinite(new Option<double?>("--memory") { Description = "GiB a training step's activations may take (the compiler's estimate); a larger batch is refused with the largest that fits. Default: 3/4 of the memory available." }, 1 << 20);
         var precision = Precision("fp32 (default), bf16: mixed precision (a bfloat16 copy computes, the float32 weights and checkpoints learn), or auto: bf16 where the CPU has avx512_bf16 or AMX.", "fp32");
         var command = new Command("train", "Train a network on labelled images or volumes (default: synthetic cells, 2D or 3D as the network) and write a checkpoint, metrics and pictures.")
         {
-            architecture, data, output, minutes, steps, epochs, stepsPerEpoch, batch, rate, optimizer, validation, seed, resume, overwrite, schedule, tile, unlabelled, spacing, precision,
+            architecture, data, output, minutes, steps, epochs, stepsPerEpoch, batch, rate, optimizer, validation, seed, resume, overwrite, schedule, tile, unlabelled, spacing, precision, memory,
         };
         command.SetAction(result => UNetCommandLine.Guard(() =>
         {
@@ -105,6 +106,7 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
                 Resume = result.GetValue(resume),
                 Overwrite = result.GetValue(overwrite),
                 Precision = PrecisionChoice.Parse(result.GetValue(precision), "--precision"),
+                MemoryBudgetBytes = result.GetValue(memory) is { } gib ? Math.Max(1, (long)(gib * (1L << 30))) : null,
             };
             return TrainCommand.Run(network, new DataSource(result.GetValue(data), result.GetValue(validation), result.GetValue(unlabelled), result.GetValue(spacing)), options);
         }));

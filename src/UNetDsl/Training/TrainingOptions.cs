@@ -103,6 +103,13 @@ public sealed record TrainingOptions
     /// </summary>
     public ComputePrecision Precision { get; init; } = ComputePrecision.Float32;
 
+    /// <summary>
+    /// The bytes a training step's activations may take (the compiler's estimate, <see cref="ActivationMemory"/>); a
+    /// batch of tiles that needs more is refused before the first step, with the largest batch that fits. Null:
+    /// <see cref="MemoryBudget.Default"/>, three quarters of the memory available when training starts.
+    /// </summary>
+    public long? MemoryBudgetBytes { get; init; }
+
     /// <summary>The checkpoint's path, or null without an output folder.</summary>
     public string? CheckpointPath => OutputFolder is null ? null : Path.Combine(OutputFolder, CheckpointFileName);
 
@@ -169,6 +176,11 @@ public sealed record TrainingOptions
         if (!Enum.IsDefined(Schedule))
         {
             throw Bad(nameof(Schedule), Schedule, "Constant, Step, Polynomial or Cosine");
+        }
+
+        if (MemoryBudgetBytes is { } budget && budget <= 0)
+        {
+            throw Bad(nameof(MemoryBudgetBytes), budget, "a positive number of bytes");
         }
 
         if (!Enum.IsDefined(Precision))

@@ -169,6 +169,7 @@ public static class UNetTrainer
                 plan = ResumedPlan(existing, plan);
             }
 
+            CheckMemory(plan);
             Initialization.He(network, plan.Seed);
             using var optimizer = CreateOptimizer(plan);
             if (existing is not null)
@@ -322,6 +323,32 @@ public static class UNetTrainer
 
             // The first pass pays for allocations and oneDNN's kernel choice; the median of the others is the speed.
             return times.Skip(1).OrderBy(t => t).ElementAt(1);
+        }
+
+        // The compiler's estimate of a step's activations against the budget: a batch that cannot fit is refused now,
+        // with the largest that does, rather than by the kernel's out-of-memory killer in the middle of the run.
+        private void CheckMemory(TrainingPlan plan)
+        {
+            if (geometry.ActivationMemory is not { } memory)
+            {
+                return;
+            }
+
+            var bytesPerElement = plan.Precision == ComputePrecision.BFloat16 ? 2 : 4;
+            var needed = memory.Bytes(plan.BatchSize, training: true, bytesPerElement, plan.InputTile);
+            var budget = options.MemoryBudgetBytes ?? MemoryBudget.Default();
+            var tile = string.Join("x", plan.InputTile);
+            if (needed > budget)
+            {
+                var fits = memory.MaxBatch(budget, training: true, bytesPerElement, plan.InputTile);
+                throw new ArgumentException(
+                    $"A training step of {plan.BatchSize} tile(s) {tile} needs about {MemoryBudget.Describe(needed)} of activations (the compiler's estimate for {geometry.Name}), more than the budget of {MemoryBudget.Describe(budget)}"
+                    + (options.MemoryBudgetBytes is null ? $" ({MemoryBudget.DefaultShare:P0} of the memory available)" : string.Empty) + ". "
+                    + (fits > 0 ? $"Use a batch of at most {fits} (BatchSize, --batch {fits}), a smaller tile, or a larger budget." : "Not even one tile fits: use a smaller tile (OutputTile, --tile) or a larger budget."),
+                    nameof(options));
+            }
+
+            Say($"Memory: a step of {plan.BatchSize} tile(s) {tile} needs about {MemoryBudget.Describe(needed)} of activations; budget {MemoryBudget.Describe(budget)}.");
         }
 
         private CheckpointInfo? PrepareOutputFolder()
