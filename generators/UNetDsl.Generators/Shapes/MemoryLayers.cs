@@ -10,8 +10,7 @@ namespace UNetDsl.Generators.Shapes;
 /// </summary>
 /// <remarks>
 /// What each module does, from its source in <c>src/UNetDsl/Layers</c>: <c>ConvBlock</c> releases each intermediate as
-/// soon as the next exists, but a residual block's pre-activation handle stays in the caller's dispose scope until the
-/// forward returns; <c>ConvNeXtBlock</c>, <c>TimeConditionedBlock</c> and <c>SpatialTransformer</c> hold every
+/// soon as the next exists, a residual block's pre-activation handle once its activation exists; <c>ConvNeXtBlock</c>, <c>TimeConditionedBlock</c> and <c>SpatialTransformer</c> hold every
 /// intermediate until they return; <c>DecoderJoin</c> releases the up-sampled map and the crop once the join exists.
 /// What autograd keeps, from libtorch's derivatives: a convolution its input; batch, instance, group and layer norm
 /// their input; ReLU and leaky ReLU (in place here) and sigmoid their result; SiLU and GELU their input; max-pooling its
@@ -232,18 +231,20 @@ internal sealed class MemoryLayers
             scoped.Add(cropped);
         }
 
-        // The pre-activation handle is left in the generated forward's dispose scope (ConvBlock.forward).
-        _tape.ReleasedAtEnd.Add(current);
+        // ConvBlock.forward releases the pre-activation handle once the activation exists; in place, the activation's
+        // result is another handle on the same memory, which lives on as the output.
         int output;
         if (_net.Activation is ActivationKind.ReLU or ActivationKind.LeakyReLU)
         {
             _tape.InPlace(current, new[] { current }, new[] { current }, shared: false);
             _tape.Handle(current);
+            scoped.Add(current);
             output = current;
         }
         else
         {
             output = _tape.Compute(outSize, new[] { current }, new[] { current });
+            scoped.Add(current);
         }
 
         _tape.Drop(scoped.ToArray());

@@ -127,6 +127,7 @@ public sealed partial class ConvBlock : nn.Module<Tensor, Tensor>
         }
 
         // Residual: add the (projected, centre-cropped) input, then activate.
+        Tensor activated;
         using (var scope = torch.NewDisposeScope())
         {
             var identity = proj is null ? input : proj.call(input);
@@ -136,10 +137,17 @@ public sealed partial class ConvBlock : nn.Module<Tensor, Tensor>
             }
 
             var sum = current.add_(Layer.CenterCrop(identity, current));
-            current = scope.MoveToOuter(_finalActivation.call(sum));
+            activated = scope.MoveToOuter(_finalActivation.call(sum));
         }
 
-        return current;
+        // The pre-activation sum is released here, not by the caller's scope at the end of the whole forward pass
+        // (an in-place activation returns it as the result, and autograd keeps what backward needs on its own).
+        if (!ReferenceEquals(current, input) && !ReferenceEquals(current, activated))
+        {
+            current.Dispose();
+        }
+
+        return activated;
     }
 
     /// <inheritdoc />
