@@ -3,6 +3,7 @@
 # slices 20-24 (docs/benchmarks.md, "bfloat16 inference and mixed-precision training"): train SmallUNet on slices 00-19
 # for MINUTES (default 30) in PRECISION (fp32 or bf16, default fp32), then evaluate and predict the held-out slices
 # four ways and count the pixels whose class differs between float32 and bfloat16. Run on an idle machine.
+# STEPS fixes the number of steps instead (repeatable, and independent of the machine's load).
 # Usage: MINUTES=30 PRECISION=fp32 bash benchmarks/isbi2d/accuracy.sh [ISBI_FOLDER] [OUT_FOLDER]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,7 +26,8 @@ cat "$out/cpu.txt"
 unet() { dotnet "$out/app/unet.dll" "$@"; }
 
 if [ ! -f "$out/run/checkpoint.unet" ] || [ "${RETRAIN:-1}" = 1 ]; then
-  unet train --arch "$arch" --data "$data" --validation 5 --minutes "$minutes" --precision "$precision" --out "$out/run" --overwrite 2>&1 \
+  budget=(--minutes "$minutes"); [ -n "${STEPS:-}" ] && budget=(--steps "$STEPS")
+  unet train --arch "$arch" --data "$data" --validation 5 "${budget[@]}" --precision "$precision" --out "$out/run" --overwrite 2>&1 \
     | tee "$out/train.log" | grep -E 'Planned|Network:|Stopped' || true
 fi
 
