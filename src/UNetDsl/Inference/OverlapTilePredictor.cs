@@ -71,6 +71,7 @@ public static class OverlapTilePredictor
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         var layout = TileLayout.Of(geometry, plan, SpatialShape(geometry, image));
         var tiles = layout.Tiles().ToList();
+        var inputSides = plan.Axes.Select(a => a.Input).ToArray();
         var outputShape = new long[dimensions + 1];
         outputShape[0] = geometry.OutputChannels;
         for (var axis = 0; axis < dimensions; axis++)
@@ -92,7 +93,7 @@ public static class OverlapTilePredictor
                 {
                     using var batchScope = NewDisposeScope();
                     var batch = tiles.GetRange(done, count);
-                    var inputs = batch.Select(placements => Cut(extended, placements.Select(p => p.Origin).ToArray(), plan.Axes.Select(a => a.Input).ToArray())).ToArray();
+                    var inputs = batch.Select(placements => Cut(extended, placements.Select(p => p.Origin).ToArray(), inputSides)).ToArray();
 
                     // Channels-last (NHWC, NDHWC in 3D), as the generated Predict feeds its network: the layout oneDNN
                     // runs fastest (measured in 2D).
