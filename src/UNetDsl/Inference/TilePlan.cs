@@ -31,8 +31,9 @@ public readonly record struct TilePlan(IReadOnlyList<AxisTile> Axes)
 
     /// <summary>
     /// The input pixels a 2D tile of <see cref="Cheapest"/> holds at most by default: a million, about 3 paper tiles
-    /// of 572x572. The paper's network then runs tiles up to about 1200x830 (roughly 1 GiB of feature maps per
-    /// tile, a batch holds several), whose margins cost less per output pixel than a 572 tile's.
+    /// of 572x572. The paper's network then runs tiles such as 700x1212, whose margins cost less per output pixel
+    /// than a 572 tile's; with one such tile per pass the process peaks at about 1.6 GiB (docs/benchmarks.md), and a
+    /// batch holds several.
     /// </summary>
     public const long DefaultPixelsPerTile = 1_000_000;
 
