@@ -16,12 +16,13 @@ using static TorchSharp.torch;
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- roofs   (FMA peak, 3x3 convolution roof in float32 and bfloat16, the CPU and its flags)
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- twin3d [--train N] [--inference N]   (3 and 3 unless given; --inference counts overlap-tile predictions)
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- weightmap
-//   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- tiles
+//   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- tiles [--runs N]   (3 unless given; one 572 tile against 2048x2048 and 1000x1000 images, edge-to-edge and default plans)
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- memory [--train N]
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- onnx [--runs N] [--threads N]   (2 threads unless given)
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- layout [--runs N]
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- precision [--inference N] [--train N] [--threads N]
-//   (internal) ... -- measure --inference N --train N; memorystep --variant V --train N; twin3dchild --network K --variant V --task train|tiles
+//   (internal) ... -- measure --inference N --train N; memorystep --variant V --train N; twin3dchild --network K --variant V --task train|tiles;
+//              tileschild --plan P --image N --batch B --runs R; tilescheck
 var command = args.FirstOrDefault() ?? "allocator";
 int Option(string name, int fallback)
 {
@@ -45,8 +46,14 @@ switch (command)
         PaperInference(inferenceRuns);
         return 0;
     case "tiles":
+        return TileBenchmark.Run(Option("--runs", 3), threads);
+    case "tileschild":
         torch.set_num_threads(threads);
-        TileThroughput();
+        TileBenchmark.Child(args[Array.IndexOf(args, "--plan") + 1], Option("--image", 2048), Option("--batch", 1), Option("--runs", 3));
+        return 0;
+    case "tilescheck":
+        torch.set_num_threads(threads);
+        TileBenchmark.Check();
         return 0;
     case "weightmap":
         WeightMapBenchmark();
@@ -84,7 +91,7 @@ switch (command)
         Twin3DBenchmark.Child(args[Array.IndexOf(args, "--network") + 1], args[Array.IndexOf(args, "--variant") + 1], args[Array.IndexOf(args, "--task") + 1], threads);
         return 0;
     default:
-        Console.Error.WriteLine($"Unknown command '{command}'. Commands: allocator, memory, roofs, twin [--3d], twin3d, inference, onnx, layout, tiles, weightmap, measure, memorystep, twin3dchild.");
+        Console.Error.WriteLine($"Unknown command '{command}'. Commands: allocator, memory, roofs, twin [--3d], twin3d, inference, onnx, layout, tiles, weightmap, measure, memorystep, twin3dchild, tileschild, tilescheck.");
         return 2;
 }
 
@@ -202,51 +209,6 @@ static void PaperInference(int runs)
     }
 
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"MEDIAN {TwinBenchmark.Median(times):0.000}"));
-}
-
-static void TileThroughput()
-{
-    // Overlap-tile segmentation of a 2048x2048 image with the paper's network, against one pass over one tile.
-    torch.manual_seed(0);
-    using var model = new PaperNet();
-    model.PrepareForInference(ComputePrecision.Float32);
-    using var image = torch.rand(1, 2048, 2048);
-    using var tile = torch.randn(PaperNet.InputShape(1));
-    var single = new List<double>();
-    for (var i = 0; i < 4; i++)
-    {
-        var watch = Stopwatch.StartNew();
-        using (var scope = torch.NewDisposeScope())
-        {
-            model.Predict(tile);
-        }
-
-        if (i > 0)
-        {
-            single.Add(watch.Elapsed.TotalSeconds);
-        }
-    }
-
-    var tiled = new List<double>();
-    for (var i = 0; i < 2; i++)
-    {
-        var watch = Stopwatch.StartNew();
-        using (var scope = torch.NewDisposeScope())
-        {
-            UNetDsl.Inference.OverlapTilePredictor.Predict(model, image, outputTile: 388, batchSize: 1);
-        }
-
-        tiled.Add(watch.Elapsed.TotalSeconds);
-    }
-
-    var tileMegapixels = 388.0 * 388 / 1e6;
-    var singleRate = tileMegapixels / TwinBenchmark.Median(single);
-    var tiledRate = 2048.0 * 2048 / 1e6 / TwinBenchmark.Median(tiled);
-    Console.WriteLine("| what | median time (s) | output megapixels/s |");
-    Console.WriteLine("| --- | ---: | ---: |");
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| one 572x572 tile (388x388 out), Predict | {TwinBenchmark.Median(single):0.000} | {singleRate:0.000} |"));
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| 2048x2048 image, overlap-tile (36 tiles) | {TwinBenchmark.Median(tiled):0.000} | {tiledRate:0.000} |"));
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"overlap-tile throughput / single-tile throughput: {tiledRate / singleRate:0.00}"));
 }
 
 static void WeightMapBenchmark()

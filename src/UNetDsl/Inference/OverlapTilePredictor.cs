@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using static TorchSharp.torch;
 
 namespace UNetDsl.Inference;
@@ -7,74 +8,82 @@ namespace UNetDsl.Inference;
 /// <summary>
 /// The paper's overlap-tile strategy (figure 2): segments an image or a volume of any size with a network whose input
 /// tile is larger than its output tile ('Valid' padding). The image is mirror-extended by the margin the network eats,
-/// cut into input tiles whose output tiles abut exactly, and the outputs are stitched seamlessly. With 'Same' padding a
+/// cut into input tiles (<see cref="TilePlan"/>, laid out by <see cref="TileLayout"/>) and the output tiles are
+/// stitched seamlessly. Tiles start at multiples of the pooling period, so they overlap a little where the paper's
+/// abut, and every output pixel is what one pass over the whole mirror-extended image gives it. With 'Same' padding a
 /// context margin can be given so that tile borders do not depend on zero padding. Every spatial axis is tiled by its
 /// own <see cref="ValidSizeRule"/>, so 3D and anisotropic networks (Cicek et al. 2016) are tiled as 2D ones are.
 /// </summary>
 public static class OverlapTilePredictor
 {
-    /// <summary>The smallest output tile side used by default for 2D networks.</summary>
+    /// <summary>The smallest output tile side <see cref="TilePlan.For"/> uses by default for 2D networks.</summary>
     public const int DefaultOutputTile = 192;
 
     /// <summary>Segments <paramref name="image"/> [C, H, W] (2D network) or [C, D, H, W] (3D network) and returns class
     /// scores [classes, H, W] or [classes, D, H, W].</summary>
     /// <param name="model">A generated 2D or 3D network.</param>
     /// <param name="image">The image or volume, C = the network's input channels.</param>
-    /// <param name="outputTile">Output tile side on every axis; rounded up to a valid size per axis. Null: the network's
-    /// reference output size, or <see cref="DefaultOutputTile"/> (2D) and <see cref="TilePlan.DefaultOutputTile3D"/>
-    /// (3D) when that is smaller (a tiny tile would spend most of its work on margins).</param>
-    /// <param name="batchSize">Tiles per forward pass.</param>
+    /// <param name="outputTile">Output tile side on every axis; rounded up to a valid size per axis (see
+    /// <see cref="TilePlan.For"/>). Null: the plan of least work for this image within the default tile budget
+    /// (<see cref="TilePlan.Cheapest"/>).</param>
+    /// <param name="batchSize">The most tiles per forward pass.</param>
     /// <param name="contextMargin">Extra context per side for 'Same' networks (their own margin is 0).</param>
     /// <param name="progress">Called with (tiles done, tiles in all).</param>
+    /// <exception cref="ArgumentException">The model is not a generated U-Net, or the image is not of its rank and channels.</exception>
     public static Tensor Predict(nn.Module<Tensor, Tensor> model, Tensor image, int? outputTile = null, int batchSize = 4, int contextMargin = 0, Action<int, int>? progress = null)
     {
+        ArgumentNullException.ThrowIfNull(image);
         var geometry = GeometryOf(model);
         var dimensions = geometry.Dimensions;
-        var plan = TilePlan.For(geometry, outputTile is null ? null : Repeat(outputTile.Value, dimensions), Repeat(contextMargin, dimensions));
+        var margins = Repeat(contextMargin, dimensions);
+        var plan = outputTile is null
+            ? TilePlan.Cheapest(geometry, SpatialShape(geometry, image), DefaultBudget(model, geometry), margins)
+            : TilePlan.For(geometry, Repeat(outputTile.Value, dimensions), margins);
         return Predict(model, image, plan, batchSize, progress);
     }
 
     /// <summary>
     /// Segments <paramref name="image"/> [C, H, W] or [C, D, H, W] with the tiles of <paramref name="plan"/> (see
-    /// <see cref="TilePlan.For"/>; per axis, for anisotropic volumes) and returns class scores of the same spatial shape.
+    /// <see cref="TilePlan.Cheapest"/> and <see cref="TilePlan.For"/>; per axis, for anisotropic volumes) and returns
+    /// class scores of the same spatial shape.
     /// </summary>
+    /// <remarks>
+    /// Tiles run in batches of at most <paramref name="batchSize"/>, as even as that allows (9 tiles in batches of 4
+    /// run as 3, 3, 3), so that a batch holds a lone tile only when the plan has one tile, or
+    /// <paramref name="batchSize"/> is 1, or it is 2 and the count is odd. That matters to the last bit: ATen hands a
+    /// single image's small convolutions to its own im2col code instead of oneDNN, which rounds differently (measured
+    /// on small networks; the paper's network differs by about 6e-8 at one 572x572 tile). With two or more tiles in
+    /// every pass, the stitched output of an in-phase plan is the same, bit for bit, whatever the tile size and the
+    /// batch size.
+    /// </remarks>
     /// <param name="model">A generated 2D or 3D network.</param>
     /// <param name="image">The image or volume, C = the network's input channels.</param>
-    /// <param name="plan">Input tile, output tile and margin per spatial axis.</param>
-    /// <param name="batchSize">Tiles per forward pass.</param>
+    /// <param name="plan">Input tile, output tile, margin and stride per spatial axis.</param>
+    /// <param name="batchSize">The most tiles per forward pass.</param>
     /// <param name="progress">Called with (tiles done, tiles in all).</param>
+    /// <exception cref="ArgumentException">The model is not a generated U-Net, the image is not of its rank and
+    /// channels, or the plan does not fit the network (see <see cref="TileLayout.Of"/>).</exception>
     public static Tensor Predict(nn.Module<Tensor, Tensor> model, Tensor image, TilePlan plan, int batchSize = 4, Action<int, int>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         var geometry = GeometryOf(model);
         var dimensions = geometry.Dimensions;
-        if (image.dim() != dimensions + 1 || image.shape[0] != geometry.InputChannels)
-        {
-            var axes = dimensions == 3 ? "volumes [" + geometry.InputChannels + ", D, H, W]" : "images [" + geometry.InputChannels + ", H, W]";
-            throw new ArgumentException($"{geometry.Name} segments {axes}; got [{string.Join(", ", image.shape)}].", nameof(image));
-        }
-
-        if (plan.Axes is null || plan.Axes.Count != dimensions)
-        {
-            throw new ArgumentException($"{geometry.Name} needs a tile plan with one axis per spatial axis ({dimensions}); got {plan.Axes?.Count ?? 0}.", nameof(plan));
-        }
-
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        var layout = TileLayout.Of(geometry, plan, SpatialShape(geometry, image));
+        var tiles = layout.Tiles().ToList();
+        var inputSides = plan.Axes.Select(a => a.Input).ToArray();
 
-        var sizes = new int[dimensions];
-        var tileCounts = new int[dimensions];
-        var padding = new (int Before, int After)[dimensions];
-        var covered = new long[dimensions + 1];
-        covered[0] = geometry.OutputChannels;
+        // No more tiles in a pass than their activations (the compiler's estimate) fit in the memory budget; one at least.
+        if (geometry.ActivationMemory is { } memory)
+        {
+            batchSize = Math.Min(batchSize, Math.Max(1, memory.MaxBatch(MemoryBudget.Default(), false, BytesPerElement(model), inputSides)));
+        }
+
+        var outputShape = new long[dimensions + 1];
+        outputShape[0] = geometry.OutputChannels;
         for (var axis = 0; axis < dimensions; axis++)
         {
-            var tile = plan.Axes[axis];
-            sizes[axis] = (int)image.shape[axis + 1];
-            tileCounts[axis] = (sizes[axis] + tile.Output - 1) / tile.Output;
-            covered[axis + 1] = (long)tileCounts[axis] * tile.Output;
-
-            // Mirror-extend: the margin the network eats on each side, plus what completes the last tile.
-            padding[axis] = (tile.Margin, tile.Margin + (int)covered[axis + 1] - sizes[axis]);
+            outputShape[axis + 1] = layout.Shape[axis];
         }
 
         using var scope = NewDisposeScope();
@@ -82,66 +91,31 @@ public static class OverlapTilePredictor
         model.eval();
         try
         {
-            var extended = MirrorPad(image, padding);
-            var result = zeros(covered, dtype: ScalarType.Float32);
-            var origins = Origins(tileCounts, plan);
-
+            var extended = MirrorPad(image, layout.Padding);
+            var result = zeros(outputShape, dtype: ScalarType.Float32);
             var done = 0;
             using (no_grad())
             {
-                for (var start = 0; start < origins.Count; start += batchSize)
+                foreach (var count in BatchSizes(tiles.Count, batchSize))
                 {
                     using var batchScope = NewDisposeScope();
-                    var count = Math.Min(batchSize, origins.Count - start);
-                    var tiles = new Tensor[count];
-                    for (var i = 0; i < count; i++)
-                    {
-                        var tile = extended;
-                        for (var axis = 0; axis < dimensions; axis++)
-                        {
-                            tile = tile.narrow(axis + 1, origins[start + i][axis], plan.Axes[axis].Input);
-                        }
-
-                        tiles[i] = tile;
-                    }
+                    var batch = tiles.GetRange(done, count);
+                    var inputs = batch.Select(placements => Cut(extended, placements.Select(p => p.Origin).ToArray(), inputSides)).ToArray();
 
                     // Channels-last (NHWC, NDHWC in 3D), as the generated Predict feeds its network: the layout oneDNN
                     // runs fastest (measured in 2D).
-                    var scores = model.call(Layers.Layer.ToChannelsLast(stack(tiles)));
-
-                    // 'Same' networks return their input size: keep the centre, the context margin cut off.
-                    var offsets = new long[dimensions];
-                    for (var axis = 0; axis < dimensions; axis++)
-                    {
-                        offsets[axis] = (scores.shape[axis + 2] - plan.Axes[axis].Output) / 2;
-                    }
-
+                    var scores = model.call(Layers.Layer.ToChannelsLast(stack(inputs)));
                     for (var i = 0; i < count; i++)
                     {
-                        var target = result;
-                        var source = scores[i];
-                        for (var axis = 0; axis < dimensions; axis++)
-                        {
-                            var output = plan.Axes[axis].Output;
-                            target = target.narrow(axis + 1, origins[start + i][axis], output);
-                            source = source.narrow(axis + 1, offsets[axis], output);
-                        }
-
-                        target.copy_(source);
+                        Stitch(result, scores[i], batch[i], plan);
                     }
 
                     done += count;
-                    progress?.Invoke(done, origins.Count);
+                    progress?.Invoke(done, tiles.Count);
                 }
             }
 
-            var cropped = result;
-            for (var axis = 0; axis < dimensions; axis++)
-            {
-                cropped = cropped.narrow(axis + 1, 0, sizes[axis]);
-            }
-
-            return scope.MoveToOuter(cropped.contiguous());
+            return scope.MoveToOuter(result);
         }
         finally
         {
@@ -202,10 +176,34 @@ public static class OverlapTilePredictor
         return scope.MoveToOuter(padded);
     }
 
+    // The default tile budget: the element cap, and one tile's activations within the memory budget.
+    private static TileBudget DefaultBudget(nn.Module<Tensor, Tensor> model, UNetGeometry geometry) =>
+        TileBudget.WithinMemory(
+            geometry,
+            TileBudget.InputElements(geometry.Dimensions == 2 ? TilePlan.DefaultPixelsPerTile : TilePlan.DefaultVoxelsPerTile),
+            MemoryBudget.Default(),
+            BytesPerElement(model));
+
+    private static int BytesPerElement(nn.Module<Tensor, Tensor> model) =>
+        (model as IUNetModule)?.InferencePrecision == ComputePrecision.BFloat16 ? 2 : 4;
+
     private static UNetGeometry GeometryOf(nn.Module<Tensor, Tensor> model)
     {
         ArgumentNullException.ThrowIfNull(model);
         return (model as IUNetModule)?.Geometry ?? throw new ArgumentException("Overlap-tile prediction needs a generated U-Net (IUNetModule).", nameof(model));
+    }
+
+    // The image's spatial sides, once its rank and channels are those the network reads.
+    private static int[] SpatialShape(UNetGeometry geometry, Tensor image)
+    {
+        var dimensions = geometry.Dimensions;
+        if (image.dim() != dimensions + 1 || image.shape[0] != geometry.InputChannels)
+        {
+            var axes = dimensions == 3 ? "volumes [" + geometry.InputChannels + ", D, H, W]" : "images [" + geometry.InputChannels + ", H, W]";
+            throw new ArgumentException($"{geometry.Name} segments {axes}; got [{string.Join(", ", image.shape)}].", nameof(image));
+        }
+
+        return image.shape.Skip(1).Select(side => checked((int)side)).ToArray();
     }
 
     private static int[] Repeat(int value, int count)
@@ -215,36 +213,43 @@ public static class OverlapTilePredictor
         return values;
     }
 
-    // Tile origins in the covered output, the last axis fastest (row by row in 2D, as the tiles are stitched).
-    private static List<int[]> Origins(int[] tileCounts, TilePlan plan)
+    // Batches of at most `most` tiles, as even as possible: 9 tiles, at most 4 a batch, run as 3, 3, 3.
+    private static IEnumerable<int> BatchSizes(int tiles, int most)
     {
-        var origins = new List<int[]>();
-        if (Array.IndexOf(tileCounts, 0) >= 0)
+        var batches = (tiles + most - 1) / most;
+        for (var batch = 0; batch < batches; batch++)
         {
-            return origins;
+            yield return (tiles / batches) + (batch < tiles % batches ? 1 : 0);
+        }
+    }
+
+    // The input tile at `origin` of the mirror-extended image [C, spatial...].
+    private static Tensor Cut(Tensor extended, int[] origin, int[] input)
+    {
+        var tile = extended;
+        for (var axis = 0; axis < origin.Length; axis++)
+        {
+            tile = tile.narrow(axis + 1, origin[axis], input[axis]);
         }
 
-        var index = new int[tileCounts.Length];
-        while (true)
+        return tile;
+    }
+
+    // Copies the part of one tile's scores that the layout keeps into the result. A 'Valid' network returns the output
+    // tile, a 'Same' one its input size: either way the output tile is the centre.
+    private static void Stitch(Tensor result, Tensor scores, TilePlacement[] placements, TilePlan plan)
+    {
+        var target = result;
+        var source = scores;
+        for (var axis = 0; axis < placements.Length; axis++)
         {
-            var origin = new int[index.Length];
-            for (var axis = 0; axis < index.Length; axis++)
-            {
-                origin[axis] = index[axis] * plan.Axes[axis].Output;
-            }
-
-            origins.Add(origin);
-            var carry = index.Length - 1;
-            while (carry >= 0 && ++index[carry] == tileCounts[carry])
-            {
-                index[carry--] = 0;
-            }
-
-            if (carry < 0)
-            {
-                return origins;
-            }
+            var (origin, from, to) = placements[axis];
+            var centre = (scores.shape[axis + 1] - plan.Axes[axis].Output) / 2;
+            target = target.narrow(axis + 1, from, to - from);
+            source = source.narrow(axis + 1, centre + from - origin, to - from);
         }
+
+        target.copy_(source);
     }
 
     // Indices -before .. n-1+after folded back into 0..n-1 by reflection about the edge pixels (period 2n - 2).

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using TorchSharp;
 using UNetDsl.Inference;
+using UNetDsl.Tests.Inference;
 using Xunit;
 using static TorchSharp.torch;
 
@@ -10,7 +11,7 @@ namespace UNetDsl.Tests.Inference3D;
 
 /// <summary>
 /// Overlap-tile prediction of volumes [C, D, H, W] with generated 3D networks: tiles must stitch to what one pass over
-/// the whole (mirror-extended) volume gives, on every axis with its own margin.
+/// the whole (mirror-extended) volume gives, bit for bit, on every axis with its own margin and pooling period.
 /// </summary>
 public class OverlapTileVolumeTests
 {
@@ -46,48 +47,56 @@ public class OverlapTileVolumeTests
     [InlineData("valid", 9, 4, 17)]
     [InlineData("valid-thick-slice", 13, 30, 19)]
     [InlineData("valid-thick-slice", 2, 11, 25)]
-    public void Valid_tiles_stitch_to_one_pass_on_every_axis(string network, int depth, int height, int width)
+    public void Valid_tiles_stitch_to_one_pass_on_every_axis_bit_for_bit(string network, int depth, int height, int width)
     {
         using var scope = NewDisposeScope();
         manual_seed(12);
         using var model = Network(network);
         var geometry = ((IUNetModule)model).Geometry;
         var volume = rand(geometry.InputChannels, depth, height, width);
+        int[] shape = [depth, height, width];
 
-        // Output tiles a multiple of the pooling period on each axis: tiles then pool in the same phase as one pass.
-        var small = TilePlan.For(geometry, outputTile: Enumerable.Range(0, 3).Select(a => InPhase(geometry.SizeRules[a], 6, 0)).ToArray());
-        var whole = TilePlan.For(geometry, outputTile: Enumerable.Range(0, 3).Select(a => InPhase(geometry.SizeRules[a], (int)volume.shape[a + 1], 0)).ToArray());
-        Assert.True(small.Axes.Select((a, i) => (int)volume.shape[i + 1] % a.Output).Any(rest => rest != 0), "some last tile is uneven: " + small);
+        // Small tiles on every axis, and the cheapest within a budget too small for one tile: each axis starts its
+        // tiles at multiples of its own pooling period, so both pool in the phase of one pass.
+        var small = TilePlan.For(geometry, outputTile: [6, 6, 6]);
+        var cheapest = TilePlan.Cheapest(geometry, shape, TileBudget.InputElements(6_000));
+        var whole = OnePass.Scores(model, volume);
 
-        var tiled = OverlapTilePredictor.Predict(model, volume, small, batchSize: 3);
-        var single = OverlapTilePredictor.Predict(model, volume, whole);
-
-        Assert.Equal(new long[] { geometry.OutputChannels, depth, height, width }, tiled.shape);
-        AssertClose(single, tiled, geometry.Name + " " + small);
+        foreach (var (plan, batchSize) in new[] { (small, 3), (cheapest, 2), (cheapest, 4) })
+        {
+            Assert.True(TileLayout.Of(geometry, plan, shape).TileCount >= 2, plan.ToString());
+            var tiled = OverlapTilePredictor.Predict(model, volume, plan, batchSize);
+            Assert.Equal(new long[] { geometry.OutputChannels, depth, height, width }, tiled.shape);
+            Assert.True(tiled.IsBitIdentical(whole), $"{geometry.Name} {plan}, batches of {batchSize}: max abs difference {(tiled - whole).abs().max().item<float>()}");
+        }
     }
 
     [Theory]
     [InlineData("same", 19, 14, 23)]
     [InlineData("same-thick-slice", 7, 26, 21)]
-    public void Same_tiles_with_context_stitch_to_one_pass(string network, int depth, int height, int width)
+    public void Same_tiles_with_context_stitch_to_one_pass_bit_for_bit(string network, int depth, int height, int width)
     {
         using var scope = NewDisposeScope();
         manual_seed(13);
         using var model = Network(network);
         var geometry = ((IUNetModule)model).Geometry;
         var volume = rand(geometry.InputChannels, depth, height, width);
+        int[] shape = [depth, height, width];
 
-        // Context: the receptive field's reach (9 voxels where an axis is pooled once, 2 along D when level 1 is
-        // 1x3x3), rounded so that the tiles pool in one phase.
-        var context = geometry.SizeRules.Select(rule => rule.Step == 1 ? 2 : 10).ToArray();
-        var small = TilePlan.For(geometry, Enumerable.Range(0, 3).Select(a => InPhase(geometry.SizeRules[a], geometry.SizeRules[a].Step == 1 ? 3 : 8, context[a])).ToArray(), context);
-        var whole = TilePlan.For(geometry, Enumerable.Range(0, 3).Select(a => InPhase(geometry.SizeRules[a], (int)volume.shape[a + 1], context[a])).ToArray(), context);
+        // Context of half the receptive field per axis (1 along an unconvolved D): no kept voxel sees a tile's zero padding.
+        var field = network == "same" ? SameVolumeNet.ReceptiveField : SameThickSliceNet.ReceptiveField;
+        var context = field.Select(side => (side + 1) / 2).ToArray();
+        var small = TilePlan.For(geometry, [4, 8, 8], context);
+        var cheapest = TilePlan.Cheapest(geometry, shape, TileBudget.InputElements(20_000), context);
+        var whole = OnePass.Scores(model, volume, context);
 
-        var tiled = OverlapTilePredictor.Predict(model, volume, small, batchSize: 2);
-        var single = OverlapTilePredictor.Predict(model, volume, whole);
-
-        Assert.Equal(new long[] { geometry.OutputChannels, depth, height, width }, tiled.shape);
-        AssertClose(single, tiled, geometry.Name + " " + small);
+        foreach (var (plan, batchSize) in new[] { (small, 2), (cheapest, 3) })
+        {
+            Assert.True(TileLayout.Of(geometry, plan, shape).TileCount >= 2, plan.ToString());
+            var tiled = OverlapTilePredictor.Predict(model, volume, plan, batchSize);
+            Assert.Equal(new long[] { geometry.OutputChannels, depth, height, width }, tiled.shape);
+            Assert.True(tiled.IsBitIdentical(whole), $"{geometry.Name} {plan}, batches of {batchSize}: max abs difference {(tiled - whole).abs().max().item<float>()}");
+        }
     }
 
     [Fact]
@@ -98,8 +107,10 @@ public class OverlapTileVolumeTests
 
         var plan = TilePlan.For(geometry);
 
-        // Level 1 convolves and pools H and W only: D loses 4 (the bottleneck's two 3x3x3), H and W 16.
+        // Level 1 convolves and pools H and W only: D loses 4 (the bottleneck's two 3x3x3), H and W 16; each axis
+        // strides by a multiple of its own pooling period.
         Assert.Equal(new[] { 2, 8, 8 }, plan.Axes.Select(a => a.Margin).ToArray());
+        Assert.All(plan.Axes.Select((a, i) => (a, i)), x => Assert.Equal(0, x.a.Stride % geometry.SizeRules[x.i].Step));
         Assert.All(plan.Axes.Select((a, i) => (a, i)), x => Assert.True(geometry.SizeRules[x.i].IsValid(x.a.Input) && x.a.Output >= TilePlan.DefaultOutputTile3D));
     }
 
@@ -112,11 +123,12 @@ public class OverlapTileVolumeTests
         var volume = rand(1, 9, 13, 20);
         var calls = new List<(int Done, int All)>();
 
-        // Output tiles of 4 (input 20): 3 x 4 x 5 = 60 tiles, 7 batches of 9.
+        // Output tiles of 4 (input 20, stride 4, a multiple of the period 2): 3 x 4 x 5 = 60 tiles in 7 batches of at
+        // most 9, as even as that allows: 9, 9, 9, 9, 8, 8, 8.
         var scores = OverlapTilePredictor.Predict(model, volume, outputTile: 4, batchSize: 9, progress: (done, all) => calls.Add((done, all)));
 
         Assert.Equal(new long[] { 2, 9, 13, 20 }, scores.shape);
-        Assert.Equal(Enumerable.Range(1, 7).Select(i => (Math.Min(60, i * 9), 60)), calls);
+        Assert.Equal(new[] { 9, 18, 27, 36, 44, 52, 60 }.Select(done => (done, 60)), calls);
         Assert.True(model.training);
     }
 
@@ -176,19 +188,6 @@ public class OverlapTileVolumeTests
             "same-thick-slice" => new SameThickSliceNet(),
             _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown test network."),
         };
-
-    // The smallest output side of at least `atLeast` whose tile is a multiple of the axis's pooling period.
-    private static int InPhase(ValidSizeRule rule, int atLeast, int context)
-    {
-        for (var wanted = Math.Max(1, atLeast); ; wanted++)
-        {
-            var (_, output, _) = OverlapTilePredictor.Tile(rule, wanted, context);
-            if (output % rule.Step == 0)
-            {
-                return output;
-            }
-        }
-    }
 
     private static void AssertClose(Tensor expected, Tensor actual, string what)
     {
