@@ -185,7 +185,7 @@ public static class OverlapTilePredictor
             BytesPerElement(model));
 
     private static int BytesPerElement(nn.Module<Tensor, Tensor> model) =>
-        (model as IUNetModule)?.InferencePrecision == ComputePrecision.BFloat16 ? 2 : 4;
+        PrecisionChoice.BytesPerElement((model as IUNetModule)?.InferencePrecision ?? ComputePrecision.Float32);
 
     private static UNetGeometry GeometryOf(nn.Module<Tensor, Tensor> model)
     {

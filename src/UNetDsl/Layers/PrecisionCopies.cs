@@ -30,7 +30,7 @@ public static class PrecisionCopies
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        foreach (var (from, to) in Pairs(source.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), target.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), "parameter"))
+        foreach (var (from, to) in ParameterPairs(source, target))
         {
             to.copy_(from);
         }
@@ -62,7 +62,7 @@ public static class PrecisionCopies
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        foreach (var (from, to) in Pairs(source.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), target.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), "parameter"))
+        foreach (var (from, to) in ParameterPairs(source, target))
         {
             var gradient = from.grad;
             if (gradient is null)
@@ -79,6 +79,9 @@ public static class PrecisionCopies
             }
         }
     }
+
+    private static IEnumerable<(Tensor From, Tensor To)> ParameterPairs(nn.Module source, nn.Module target) =>
+        Pairs(source.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), target.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), "parameter");
 
     private static IEnumerable<(Tensor From, Tensor To)> Pairs(IEnumerable<(string Name, Tensor Tensor)> source, IEnumerable<(string Name, Tensor Tensor)> target, string kind)
     {

@@ -114,10 +114,9 @@ public static class PrecisionChoice
             _ => throw new ArgumentException($"{source} is '{text}'; give fp32, bf16 or auto (auto: bf16 where the CPU has avx512_bf16 or amx_bf16, else fp32).", source),
         };
 
-    /// <summary>The tensor type of a resolved precision.</summary>
-    /// <param name="precision">Float32 or BFloat16 (Auto is resolved first).</param>
-    public static torch.ScalarType ScalarType(ComputePrecision precision) =>
-        Resolve(precision) == ComputePrecision.BFloat16 ? torch.ScalarType.BFloat16 : torch.ScalarType.Float32;
+    /// <summary>The bytes of one activation element in a resolved precision: 2 in bfloat16, 4 in float32.</summary>
+    /// <param name="resolved">Float32 or BFloat16, as <see cref="Resolve(ComputePrecision)"/> returns it.</param>
+    public static int BytesPerElement(ComputePrecision resolved) => resolved == ComputePrecision.BFloat16 ? 2 : 4;
 
     /// <summary>"bfloat16 (CPU has avx512_bf16)" or "float32 (CPU lacks avx512_bf16 and amx_bf16)": what runs and why, for logs.</summary>
     /// <param name="precision">The resolved precision.</param>

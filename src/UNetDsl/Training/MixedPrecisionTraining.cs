@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using TorchSharp;
 using UNetDsl.Layers;
 using static TorchSharp.torch;
@@ -29,15 +30,12 @@ public sealed class MixedPrecisionTraining : IDisposable
         ArgumentNullException.ThrowIfNull(network);
         var generated = network as IUNetModule
             ?? throw new ArgumentException($"{network.GetType().Name} is not a generated U-Net (IUNetModule): declare it with [UNet].", nameof(network));
-        var device = network.parameters().GetEnumerator() is var parameters && parameters.MoveNext() ? parameters.Current.device : CPU;
+        var device = network.parameters().FirstOrDefault()?.device ?? CPU;
         _master = network;
         _copy = generated.CreateSibling(device, ScalarType.BFloat16) as nn.Module<Tensor, Tensor>
             ?? throw new ArgumentException($"{generated.Geometry.Name} is conditioned; mixed precision trains networks of one input.", nameof(network));
         ((IUNetModule)_copy).PrepareForTraining();
     }
-
-    /// <summary>The copy's parameters' type: bfloat16.</summary>
-    public ScalarType ComputeType => ScalarType.BFloat16;
 
     /// <summary>
     /// Runs the bfloat16 copy on <paramref name="input"/> with the master's current weights and mode, and returns its

@@ -334,7 +334,7 @@ public static class UNetTrainer
                 return;
             }
 
-            var bytesPerElement = plan.Precision == ComputePrecision.BFloat16 ? 2 : 4;
+            var bytesPerElement = PrecisionChoice.BytesPerElement(plan.Precision);
             var needed = memory.Bytes(plan.BatchSize, training: true, bytesPerElement, plan.InputTile);
             var budget = options.MemoryBudgetBytes ?? MemoryBudget.Default();
             var tile = string.Join("x", plan.InputTile);
