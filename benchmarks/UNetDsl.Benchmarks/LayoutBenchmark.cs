@@ -61,6 +61,79 @@ internal static class LayoutBenchmark
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"max abs difference channels-last vs NCHW: {difference:0.0e+0}"));
+        Console.WriteLine();
+        Training(runs);
+    }
+
+    /// <summary>
+    /// A training step (SGD) in each layout and number format: the same weights left NCHW or laid out channels-last
+    /// (Layer.UseChannelsLastForTraining's layout, forced), in float32 and in bfloat16 (a network cast whole: the
+    /// compute half of mixed precision), alternating step by step at 2 threads so all see the same machine.
+    /// </summary>
+    private static void Training(int runs)
+    {
+        torch.set_num_threads(2);
+        torch.manual_seed(0);
+        using var source = new PaperNet();
+        using var input = torch.randn(PaperNet.InputShape(1));
+        using var target = torch.randint(0, 2, new[] { 1L }.Concat(PaperNet.OutputShape(1).Skip(2)).ToArray());
+        var variants = new List<(string Name, PaperNet Network, optim.Optimizer Optimizer, ScalarType Type)>();
+        foreach (var type in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+        {
+            foreach (var channelsLast in new[] { false, true })
+            {
+                var network = new PaperNet();
+                network.load_state_dict(source.state_dict());
+                network.to(type);
+                network.train();
+                var optimizer = torch.optim.SGD(network.parameters(), 1e-4, momentum: 0.99);
+                if (channelsLast)
+                {
+                    UNetDsl.Layers.Layer.Relayout(network, optimizer, channelsLast: true);
+                }
+
+                variants.Add(($"{(type == ScalarType.Float32 ? "float32" : "bfloat16")}, {(channelsLast ? "channels-last" : "NCHW")}", network, optimizer, type));
+            }
+        }
+
+        var times = variants.Select(_ => new List<double>()).ToArray();
+        for (var i = 0; i <= runs; i++)
+        {
+            for (var k = 0; k < variants.Count; k++)
+            {
+                var (_, network, optimizer, type) = variants[k];
+                var time = TwinBenchmark.Time(() =>
+                {
+                    using var scope = torch.NewDisposeScope();
+                    optimizer.zero_grad();
+                    using var typed = input.to(type);
+                    nn.functional.cross_entropy(network.call(typed).to(ScalarType.Float32), target).backward();
+                    optimizer.step();
+                });
+                if (i > 0)
+                {
+                    times[k].Add(time);
+                }
+            }
+        }
+
+        Console.WriteLine($"Training step (SGD), batch 1, 2 threads, alternating: median of {runs} steps after one warm-up each");
+        Console.WriteLine();
+        Console.WriteLine("| training layout | median (s) | speed vs NCHW, same type |");
+        Console.WriteLine("| --- | ---: | ---: |");
+        for (var k = 0; k < variants.Count; k++)
+        {
+            var nchw = TwinBenchmark.Median(times[k - (k % 2)]);
+            var median = TwinBenchmark.Median(times[k]);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {variants[k].Name} | {median:0.000} | {nchw / median:0.00}x |"));
+        }
+
+        Console.WriteLine($"UseChannelsLastForTraining chooses for float32: {UNetDsl.Layers.Layer.ChannelsLastTrainsFaster(ScalarType.Float32)}, for bfloat16: {UNetDsl.Layers.Layer.ChannelsLastTrainsFaster(ScalarType.BFloat16)}");
+        foreach (var variant in variants)
+        {
+            variant.Optimizer.Dispose();
+            variant.Network.Dispose();
+        }
     }
 
     private static double Time(Func<Tensor, Tensor> run, Tensor input, int runs)

@@ -62,7 +62,8 @@ public static partial class Layer
     /// </summary>
     /// <remarks>
     /// Networks with instance norm (its kernel reshapes channels-last maps into copies) or group norm are left as they
-    /// are. TorchSharp's <c>Module.save</c> and <c>Module.load</c> need contiguous parameters:
+    /// are, and so is a network whose number format does not train faster channels-last on this CPU
+    /// (<see cref="ChannelsLastTrainsFaster"/>). TorchSharp's <c>Module.save</c> and <c>Module.load</c> need contiguous parameters:
     /// <see cref="Training.Checkpoint"/> handles that itself; before calling them directly, call
     /// <see cref="UseContiguousLayout"/>.
     /// </remarks>
@@ -80,9 +81,25 @@ public static partial class Layer
             }
         }
 
+        var type = module.parameters().Select(p => p.dtype).FirstOrDefault(ScalarType.Float32);
+        if (!ChannelsLastTrainsFaster(type))
+        {
+            return false;
+        }
+
         Relayout(module, optimizer, channelsLast: true);
         return true;
     }
+
+    /// <summary>
+    /// Whether a training step in <paramref name="type"/> runs faster channels-last than NCHW on this CPU, as measured
+    /// side by side (docs/benchmarks.md, "Memory format and threads"): bfloat16 always (oneDNN's bfloat16 kernels work
+    /// on channels-last directly: 1.12-1.16x on an AMD EPYC with avx512_bf16); float32 only on CPUs without AVX-512
+    /// (1.01-1.04x on an AVX2 EPYC; 0.86-1.00x on the AVX-512 one, whose NCHW kernels are the faster ones there).
+    /// </summary>
+    /// <param name="type">The parameters' number format.</param>
+    public static bool ChannelsLastTrainsFaster(ScalarType type) =>
+        type == ScalarType.BFloat16 || !CpuFeatures.Has("avx512f");
 
     /// <summary>
     /// Undoes <see cref="UseChannelsLastForTraining"/>: every parameter, its gradient and <paramref name="optimizer"/>'s

@@ -36,14 +36,12 @@ public static class PrecisionChoice
     // The /proc/cpuinfo flags of native bfloat16 arithmetic oneDNN uses: AVX-512 BF16 dot products, or AMX tiles.
     private static readonly string[] NativeFlags = { "avx512_bf16", "amx_bf16" };
 
-    private static readonly Lazy<IReadOnlySet<string>> Flags = new(ReadCpuFlags);
-
     /// <summary>True when the CPU computes bfloat16 natively (its flags name <c>avx512_bf16</c> or <c>amx_bf16</c>).</summary>
-    public static bool CpuHasNativeBFloat16 => NativeFlags.Any(Flags.Value.Contains);
+    public static bool CpuHasNativeBFloat16 => NativeFlags.Any(CpuFeatures.Has);
 
     /// <summary>"CPU has avx512_bf16" (or amx_bf16, or both), else "CPU lacks avx512_bf16 and amx_bf16": why Auto chose.</summary>
     public static string CpuBFloat16Flags =>
-        CpuHasNativeBFloat16 ? "CPU has " + string.Join(" and ", NativeFlags.Where(Flags.Value.Contains)) : "CPU lacks " + string.Join(" and ", NativeFlags);
+        CpuHasNativeBFloat16 ? "CPU has " + string.Join(" and ", NativeFlags.Where(CpuFeatures.Has)) : "CPU lacks " + string.Join(" and ", NativeFlags);
 
     /// <summary>
     /// The precision to run in: <paramref name="requested"/> unless it is <see cref="ComputePrecision.Auto"/>; then the
@@ -122,21 +120,4 @@ public static class PrecisionChoice
     /// <param name="precision">The resolved precision.</param>
     public static string Describe(ComputePrecision precision) =>
         (precision == ComputePrecision.BFloat16 ? "bfloat16" : "float32") + " (" + CpuBFloat16Flags + ")";
-
-    private static IReadOnlySet<string> ReadCpuFlags()
-    {
-        try
-        {
-            // One "flags : ..." line per logical CPU, all alike on the machines this runs on: the first one decides.
-            var line = OperatingSystem.IsLinux() && File.Exists("/proc/cpuinfo")
-                ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags", StringComparison.Ordinal))
-                : null;
-            var flags = line is null ? Array.Empty<string>() : line[(line.IndexOf(':') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            return new HashSet<string>(flags, StringComparer.Ordinal);
-        }
-        catch (IOException)
-        {
-            return new HashSet<string>();
-        }
-    }
 }

@@ -34,8 +34,11 @@ public sealed class MixedPrecisionTraining : IDisposable
         _master = network;
         _copy = generated.CreateSibling(device, ScalarType.BFloat16) as nn.Module<Tensor, Tensor>
             ?? throw new ArgumentException($"{generated.Geometry.Name} is conditioned; mixed precision trains networks of one input.", nameof(network));
-        ((IUNetModule)_copy).PrepareForTraining();
+        ChannelsLast = ((IUNetModule)_copy).PrepareForTraining();
     }
+
+    /// <summary>True when the bfloat16 copy, which does the step's arithmetic, trains channels-last.</summary>
+    public bool ChannelsLast { get; }
 
     /// <summary>
     /// Runs the bfloat16 copy on <paramref name="input"/> with the master's current weights and mode, and returns its

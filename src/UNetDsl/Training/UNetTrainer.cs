@@ -192,7 +192,7 @@ public static class UNetTrainer
                 Say($"Planned {plan.TotalSteps:N0} steps from the time budget ({seconds:0.000} s a step measured); pass Steps = {plan.TotalSteps} (--steps {plan.TotalSteps}) to repeat this run exactly.");
             }
 
-            Say($"Network: {geometry.Name}, {geometry.ParameterCount:N0} parameters, training {(channelsLast ? "channels-last" : "NCHW")} in {PrecisionChoice.Describe(plan.Precision)}; plan: {plan.Describe()}.");
+            Say($"Network: {geometry.Name}, {geometry.ParameterCount:N0} parameters, training {((mixed?.ChannelsLast ?? channelsLast) ? "channels-last" : "NCHW")} in {PrecisionChoice.Describe(plan.Precision)}; plan: {plan.Describe()}.");
             _firstStepOfCall = _step;
             var stop = Loop(optimizer, tiles, deformation, plan);
             if (_step != _savedStep)

@@ -35,9 +35,9 @@ public partial class LayoutNet3D
 }
 
 /// <summary>
-/// PrepareForTraining lays the convolutions out channels-last: the training it does must be the NCHW network's (losses,
-/// gradients, optimiser steps and state), and checkpoints, Module.save, the PyTorch twin's weights and the ONNX export
-/// must work as before.
+/// The channels-last training layout (what PrepareForTraining chooses where it trains faster; forced here, so that every
+/// CPU tests it): the training it does must be the NCHW network's (losses, gradients, optimiser steps and state), and
+/// checkpoints, Module.save, the PyTorch twin's weights and the ONNX export must work as before.
 /// </summary>
 public sealed class ChannelsLastTrainingTests : IDisposable
 {
@@ -87,6 +87,17 @@ public sealed class ChannelsLastTrainingTests : IDisposable
             .Select(t => t!)
             .ToList();
 
+    /// <summary>Training mode and the channels-last layout, whatever this CPU's PrepareForTraining would choose.</summary>
+    private static void ForceChannelsLast(nn.Module model, optim.Optimizer? optimizer = null)
+    {
+        model.train();
+        Layer.Relayout(model, optimizer, channelsLast: true);
+    }
+
+    /// <summary>True when this CPU's /proc/cpuinfo names AVX-512 (read here, apart from the library's own reading).</summary>
+    private static bool CpuHasAvx512() =>
+        File.Exists("/proc/cpuinfo") && File.ReadLines("/proc/cpuinfo").First(l => l.StartsWith("flags", StringComparison.Ordinal)).Split(' ').Contains("avx512f");
+
     private static void AssertTrainsLikeNchw<T>(Func<T> create, Func<int, Tensor> input, string optimizerKind, double tolerance = Tolerance)
         where T : nn.Module<Tensor, Tensor>, IUNetModule
     {
@@ -97,7 +108,7 @@ public sealed class ChannelsLastTrainingTests : IDisposable
         nchw.train();
         var before = prepared.parameters().ToList();
 
-        Assert.True(prepared.PrepareForTraining());
+        ForceChannelsLast(prepared);
 
         var after = prepared.parameters().ToList();
         Assert.True(prepared.training);
@@ -158,7 +169,7 @@ public sealed class ChannelsLastTrainingTests : IDisposable
             Step(prepared, optimizerPrepared, x, seed: 1);
         }
 
-        Assert.True(prepared.PrepareForTraining(optimizerPrepared));
+        ForceChannelsLast(prepared, optimizerPrepared);
 
         Assert.All(StateTensors(optimizerPrepared), t => Assert.True(Layer.IsChannelsLast(t)));
         Assert.All(ConvolutionWeights(prepared), w => Assert.True(Layer.IsChannelsLast(w.grad!)));
@@ -181,7 +192,7 @@ public sealed class ChannelsLastTrainingTests : IDisposable
         using var nchw = new LayoutNet();
         using var prepared = new LayoutNet();
         prepared.load_state_dict(nchw.state_dict());
-        prepared.PrepareForTraining();
+        ForceChannelsLast(prepared);
         using var optimizerNchw = Optimizers.Sgd(nchw.parameters(), 0.01);
         using var optimizerPrepared = Optimizers.Sgd(prepared.parameters(), 0.01);
         for (var step = 0; step < 2; step++)
@@ -202,7 +213,7 @@ public sealed class ChannelsLastTrainingTests : IDisposable
         using var plainOptimizer = Optimizers.Sgd(plain.parameters(), 0.01);
         Checkpoint.Load(path, plain, plainOptimizer);
         using var again = new LayoutNet();
-        again.PrepareForTraining();
+        ForceChannelsLast(again);
         using var againOptimizer = Optimizers.Sgd(again.parameters(), 0.01);
         Checkpoint.Load(path, again, againOptimizer);
         Assert.All(plain.parameters(), p => Assert.True(p.is_contiguous()));
@@ -248,7 +259,7 @@ public sealed class ChannelsLastTrainingTests : IDisposable
         using var nchw = new LayoutNet();
         using var prepared = new LayoutNet();
         prepared.load_state_dict(nchw.state_dict());
-        prepared.PrepareForTraining();
+        ForceChannelsLast(prepared);
 
         // The twin's weights and the ONNX export copy each tensor contiguous: the same bytes as from the NCHW network.
         var weights = Path.Combine(_folder, "prepared.bin");
@@ -274,6 +285,36 @@ public sealed class ChannelsLastTrainingTests : IDisposable
         using var expected = nchw.call(x);
         using var output = loaded.call(x);
         Assert.True((output - expected).abs().max().item<float>() < Tolerance);
+    }
+
+    [Fact]
+    public void PrepareForTraining_lays_out_channels_last_exactly_where_that_trains_faster()
+    {
+        // float32: channels-last only on CPUs without AVX-512; bfloat16 (the mixed-precision copy): always.
+        Assert.Equal(!CpuHasAvx512(), Layer.ChannelsLastTrainsFaster(ScalarType.Float32));
+        Assert.True(Layer.ChannelsLastTrainsFaster(ScalarType.BFloat16));
+        foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+        {
+            torch.manual_seed(8);
+            using var network = new LayoutNet(dtype: dtype);
+            using var optimizer = Optimizers.Sgd(network.parameters(), 0.01);
+            using (var x = Input2D(0, dtype))
+            {
+                Step(network, optimizer, x, seed: 1);
+            }
+
+            network.eval();
+            var before = network.parameters().ToList();
+            var expected = Layer.ChannelsLastTrainsFaster(dtype);
+
+            Assert.Equal(expected, network.PrepareForTraining(optimizer));
+
+            Assert.True(network.training);
+            Assert.All(before.Zip(network.parameters()), p => Assert.Same(p.First, p.Second));
+            Assert.All(ConvolutionWeights(network), w => Assert.Equal(expected, Layer.IsChannelsLast(w)));
+            Assert.All(ConvolutionWeights(network), w => Assert.Equal(expected, Layer.IsChannelsLast(w.grad!)));
+            Assert.All(StateTensors(optimizer), t => Assert.Equal(expected, Layer.IsChannelsLast(t)));
+        }
     }
 
     [Fact]
