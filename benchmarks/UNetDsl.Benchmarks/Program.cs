@@ -21,6 +21,7 @@ using static TorchSharp.torch;
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- onnx [--runs N] [--threads N]   (2 threads unless given)
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- layout [--runs N]
 //   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- precision [--inference N] [--train N] [--threads N]
+//   dotnet run -c Release --project benchmarks/UNetDsl.Benchmarks -- inference [--inference N] [--precision fp32|bf16]   (for benchmarks/python/compare.sh)
 //   (internal) ... -- measure --inference N --train N; memorystep --variant V --train N; twin3dchild --network K --variant V --task train|tiles;
 //              tileschild --plan P --image N --batch B --runs R; tilescheck
 var command = args.FirstOrDefault() ?? "allocator";
@@ -43,7 +44,7 @@ switch (command)
         return CompareAllocators(inferenceRuns, trainRuns, threads);
     case "inference":
         torch.set_num_threads(threads);
-        PaperInference(inferenceRuns);
+        PaperInference(inferenceRuns, PrecisionChoice.Parse(args.SkipWhile(a => a != "--precision").Skip(1).FirstOrDefault() ?? "fp32", "--precision"));
         return 0;
     case "tiles":
         return TileBenchmark.Run(Option("--runs", 3), threads);
@@ -186,12 +187,12 @@ static void Measure(int inferenceRuns, int trainRuns, int threads)
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {TwinBenchmark.Median(inference)} {TwinBenchmark.Median(train)} {Measurement.PeakRssMiB()}"));
 }
 
-static void PaperInference(int runs)
+static void PaperInference(int runs, ComputePrecision precision)
 {
     // The generated paper network's inference path, for benchmarks/python/compare.sh: prints "MEDIAN seconds".
     torch.manual_seed(0);
     using var model = new PaperNet();
-    model.PrepareForInference(ComputePrecision.Float32);
+    model.PrepareForInference(precision);
     using var input = torch.randn(PaperNet.InputShape(1));
     var times = new List<double>();
     for (var i = 0; i <= runs; i++)

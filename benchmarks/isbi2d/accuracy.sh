@@ -3,8 +3,11 @@
 # slices 20-24 (docs/benchmarks.md, "bfloat16 inference and mixed-precision training"): train SmallUNet on slices 00-19
 # for MINUTES (default 30) in PRECISION (fp32 or bf16, default fp32), then evaluate and predict the held-out slices
 # four ways and count the pixels whose class differs between float32 and bfloat16. Run on an idle machine.
-# STEPS fixes the number of steps instead (repeatable, and independent of the machine's load).
-# Usage: MINUTES=30 PRECISION=fp32 bash benchmarks/isbi2d/accuracy.sh [ISBI_FOLDER] [OUT_FOLDER]
+# STEPS fixes the number of steps instead (repeatable, and independent of the machine's load). ARCH names the network
+# (default small, the app's SmallUNet); the recipe's IsbiUNet is declared in IsbiNetworks/, a class library built here
+# and handed to the app with --assembly, as a user's own network is.
+# Usage: MINUTES=30 PRECISION=fp32 ARCH=small bash benchmarks/isbi2d/accuracy.sh [ISBI_FOLDER] [OUT_FOLDER]
+# The recipe: MINUTES=30 PRECISION=bf16 ARCH=IsbiUNet bash benchmarks/isbi2d/accuracy.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 data=$(realpath "${1:-../shared/data/isbi2012-em}")
@@ -21,14 +24,15 @@ for name in $(ls "$data/images" | sort | tail -5); do
 done
 
 dotnet build samples/UNetApp -c Release -o "$out/app" > "$out/build.log"
+dotnet build benchmarks/isbi2d/IsbiNetworks -c Release -o "$out/networks" >> "$out/build.log"
 { grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'; echo "flags: $(grep -o -w -E 'avx2|fma|avx512f|avx512_bf16|avx512_vnni|amx_bf16' /proc/cpuinfo | sort -u | tr '\n' ' ')"; nproc; } > "$out/cpu.txt"
 cat "$out/cpu.txt"
-unet() { dotnet "$out/app/unet.dll" "$@"; }
+unet() { dotnet "$out/app/unet.dll" "$@" --assembly "$out/networks/IsbiNetworks.dll"; }
 
 if [ ! -f "$out/run/checkpoint.unet" ] || [ "${RETRAIN:-1}" = 1 ]; then
   budget=(--minutes "$minutes"); [ -n "${STEPS:-}" ] && budget=(--steps "$STEPS")
   unet train --arch "$arch" --data "$data" --validation 5 "${budget[@]}" --precision "$precision" --out "$out/run" --overwrite 2>&1 \
-    | tee "$out/train.log" | grep -E 'Planned|Network:|Stopped' || true
+    | tee "$out/train.log" | grep -E 'Planned|Network:|Stopped|Metrics|│' || true
 fi
 
 for mode in fp32 bf16 fp32-mirror bf16-mirror; do

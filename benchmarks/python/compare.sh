@@ -30,7 +30,9 @@ declare -a names=("as shipped" "channels-last" "huge pages" "channels-last, huge
 declare -a options=("" "--channels-last" "" "--channels-last")
 declare -a tunables=("" "" "glibc.malloc.hugetlb=1" "glibc.malloc.hugetlb=1")
 if [ -n "$bf16" ]; then
-  names+=("channels-last, huge pages, bfloat16"); options+=("--channels-last --bf16"); tunables+=("glibc.malloc.hugetlb=1")
+  names+=("bfloat16" "huge pages, bfloat16" "channels-last, huge pages, bfloat16")
+  options+=("--bf16" "--bf16" "--channels-last --bf16")
+  tunables+=("" "glibc.malloc.hugetlb=1" "glibc.malloc.hugetlb=1")
 fi
 
 declare -a medians=()
@@ -39,13 +41,31 @@ for i in "${!names[@]}"; do
 done
 
 dotnet build -c Release benchmarks/UNetDsl.Benchmarks >/dev/null
-dotnet_median=$(dotnet run -c Release --no-build --project benchmarks/UNetDsl.Benchmarks -- inference --threads "$threads" --inference "$runs" | awk '/^MEDIAN/{print $2}')
+unetdsl() { dotnet run -c Release --no-build --project benchmarks/UNetDsl.Benchmarks -- inference --threads "$threads" --inference "$runs" --precision "$1" | awk '/^MEDIAN/{print $2}'; }
+dotnet_median=$(unetdsl fp32)
+# UNetDsl's bfloat16 path where the CPU has it natively, against which Python's bfloat16 rows are fair.
+dotnet_bf16=$([ -n "$bf16" ] && unetdsl bf16 || echo "")
 torch_version=$("$python" -c "import torch; print(torch.__version__)")
 echo "$cpu ($flags), $threads threads, median of $runs runs after a warm-up"
 echo
-echo "| engine | median inference, 572x572 (s) | UNetDsl faster by |"
-echo "| --- | ---: | ---: |"
+if [ -n "$bf16" ]; then
+  echo "| engine | median inference, 572x572 (s) | UNetDsl float32 faster by | UNetDsl bfloat16 faster by |"
+  echo "| --- | ---: | ---: | ---: |"
+else
+  echo "| engine | median inference, 572x572 (s) | UNetDsl faster by |"
+  echo "| --- | ---: | ---: |"
+fi
+row() { # name seconds
+  if [ -n "$dotnet_bf16" ]; then
+    awk -v p="$2" -v d="$dotnet_median" -v b="$dotnet_bf16" -v n="$1" 'BEGIN { printf "| %s | %s | %.2fx | %.2fx |\n", n, p, p / d, p / b }'
+  else
+    awk -v p="$2" -v d="$dotnet_median" -v n="$1" 'BEGIN { printf "| %s | %s | %.2fx |\n", n, p, p / d }'
+  fi
+}
 for i in "${!names[@]}"; do
-  awk -v p="${medians[$i]}" -v d="$dotnet_median" -v v="$torch_version" -v n="${names[$i]}" 'BEGIN { printf "| Python PyTorch %s (Debian), %s | %s | %.2fx |\n", v, n, p, p / d }'
+  row "Python PyTorch $torch_version (Debian), ${names[$i]}" "${medians[$i]}"
 done
-echo "| UNetDsl generated (PrepareForInference + Predict), TorchSharp 0.107 | $dotnet_median | 1.00x |"
+row "UNetDsl generated (PrepareForInference + Predict), float32, TorchSharp 0.107" "$dotnet_median"
+if [ -n "$dotnet_bf16" ]; then
+  row "UNetDsl generated (PrepareForInference + Predict), bfloat16, TorchSharp 0.107" "$dotnet_bf16"
+fi

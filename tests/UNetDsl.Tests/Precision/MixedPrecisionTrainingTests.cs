@@ -58,6 +58,12 @@ public sealed class MixedPrecisionTrainingTests : IDisposable
         Assert.True(lastMixed < 0.8 * result.StepLosses.Take(5).Average(), "the bfloat16 run did not learn");
         Assert.True(Math.Abs(lastMixed - lastFull) < 0.1 * lastFull, $"last ten losses {lastMixed:0.0000} (bfloat16) vs {lastFull:0.0000} (float32)");
 
+        // And it segments the held-out image as well: foreground IoU within 0.005 of the float32 run's.
+        var iouMixed = result.Validation!.MeanForegroundIoU;
+        var iouFull = reference.Validation!.MeanForegroundIoU;
+        Assert.True(iouFull > 0.5, $"the float32 run did not learn to segment (IoU {iouFull:0.0000})");
+        Assert.True(Math.Abs(iouMixed - iouFull) < 0.005, $"held-out IoU {iouMixed:0.0000} (bfloat16) vs {iouFull:0.0000} (float32)");
+
         // The checkpoint records the precision and holds float32 weights: a float32 network loads and computes with them.
         var checkpoint = Path.Combine(folder, TrainingOptions.CheckpointFileName);
         Assert.Equal(ComputePrecision.BFloat16, Checkpoint.ReadInfo(checkpoint).Plan!.Precision);
