@@ -14,8 +14,8 @@ namespace UNetDsl.CommandLine;
 /// <summary><c>unet predict</c> and <c>unet evaluate</c>: a trained checkpoint applied to images.</summary>
 internal static class ApplyCommands
 {
-    /// <summary>Loads the checkpoint into the network it records, prepared for inference in <paramref name="precision"/>, and says which ran.</summary>
-    public static nn.Module<Tensor, Tensor> Load(NetworkCatalog catalog, string checkpoint, ComputePrecision precision = ComputePrecision.Float32)
+    /// <summary>Loads the checkpoint into the network it records; <see cref="Prepare"/> readies it for inference.</summary>
+    public static nn.Module<Tensor, Tensor> Load(NetworkCatalog catalog, string checkpoint)
     {
         var info = Checkpoint.ReadInfo(checkpoint);
         var entry = catalog.Find(info.Architecture)
@@ -24,9 +24,6 @@ internal static class ApplyCommands
         try
         {
             Checkpoint.Load(checkpoint, network);
-            var prepared = (IUNetModule)network;
-            prepared.PrepareForInference(precision);
-            Console.WriteLine($"{info.Architecture} computes in {PrecisionChoice.Describe(prepared.InferencePrecision)}.");
         }
         catch
         {
@@ -37,12 +34,23 @@ internal static class ApplyCommands
         return network;
     }
 
+    /// <summary>
+    /// Prepares <paramref name="network"/> for inference in <paramref name="precision"/> and says which runs. Called once
+    /// the inputs and outputs are checked, so that a bad path costs no prepared (possibly bfloat16) copy of the network.
+    /// </summary>
+    private static void Prepare(nn.Module network, ComputePrecision precision)
+    {
+        var prepared = (IUNetModule)network;
+        prepared.PrepareForInference(precision);
+        Console.WriteLine($"{prepared.Geometry.Name} computes in {PrecisionChoice.Describe(prepared.InferencePrecision)}.");
+    }
+
     public static int Predict(NetworkCatalog catalog, string checkpoint, string inputPath, string folder, bool overwrite, double[]? spacing, ComputePrecision precision, bool mirror)
     {
-        using var network = Load(catalog, checkpoint, precision);
+        using var network = Load(catalog, checkpoint);
         if (((IUNetModule)network).Geometry.Dimensions == 3)
         {
-            return PredictVolumes(network, inputPath, folder, overwrite, spacing, mirror);
+            return PredictVolumes(network, inputPath, folder, overwrite, spacing, precision, mirror);
         }
 
         var geometry = Segmenter.CheckSegmentsGrayImages(network);
@@ -63,7 +71,7 @@ internal static class ApplyCommands
             throw new UsageException($"'{inputPath}' holds no .png or .tif images.");
         }
 
-        return SegmentEach(files, OutputNames(files, Path.GetFileNameWithoutExtension), folder, overwrite, new[] { "-prediction.png", "-overlay.png" }, "image", "Masks and overlays", (file, name) =>
+        return SegmentEach(files, OutputNames(files, Path.GetFileNameWithoutExtension), folder, overwrite, new[] { "-prediction.png", "-overlay.png" }, "image", "Masks and overlays", () => Prepare(network, precision), (file, name) =>
         {
             var image = ImageIO.ReadGray(file);
             var started = DateTime.UtcNow;
@@ -82,9 +90,10 @@ internal static class ApplyCommands
         });
     }
 
-    // The loop both kinds of input share: outputs checked before any work, each file segmented on its own, a failure
-    // reported on its own line without stopping the others, and the count of failures at the end (exit code 2).
-    private static int SegmentEach(IReadOnlyList<string> files, Dictionary<string, string> names, string folder, bool overwrite, string[] suffixes, string kind, string outputs, Func<string, string, string> segment)
+    // The loop both kinds of input share: outputs checked before any work (prepare runs after), each file segmented on
+    // its own, a failure reported on its own line without stopping the others, and the count of failures at the end
+    // (exit code 2).
+    private static int SegmentEach(IReadOnlyList<string> files, Dictionary<string, string> names, string folder, bool overwrite, string[] suffixes, string kind, string outputs, Action prepare, Func<string, string, string> segment)
     {
         if (File.Exists(folder))
         {
@@ -92,6 +101,7 @@ internal static class ApplyCommands
         }
 
         RefuseToReplace(names.Values.SelectMany(n => suffixes.Select(suffix => Path.Combine(folder, n + suffix))), overwrite, $"the outputs in '{folder}', or choose another --out");
+        prepare();
         Directory.CreateDirectory(folder);
         var failures = new List<string>();
         foreach (var file in files)
@@ -138,7 +148,7 @@ internal static class ApplyCommands
 
     // A 3D network: NIfTI volumes and TIFF stacks in; a label volume (.nii.gz) and a picture of three orthogonal
     // centre slices out for each.
-    private static int PredictVolumes(nn.Module<Tensor, Tensor> network, string inputPath, string folder, bool overwrite, double[]? spacing, bool mirror)
+    private static int PredictVolumes(nn.Module<Tensor, Tensor> network, string inputPath, string folder, bool overwrite, double[]? spacing, ComputePrecision precision, bool mirror)
     {
         var geometry = VolumeSegmenter.CheckSegmentsGrayVolumes(network);
         var files = Directory.Exists(inputPath)
@@ -152,7 +162,7 @@ internal static class ApplyCommands
                 : $"'{inputPath}' holds 2D images ('{Path.GetFileName(image)}') and no volumes, but {geometry.Name} is a 3D network: give it volumes (.nii, .nii.gz, .tif, .tiff), or a checkpoint of a 2D network.");
         }
 
-        return SegmentEach(files, OutputNames(files, VolumeName), folder, overwrite, new[] { "-prediction.nii.gz", "-slices.png" }, "volume", "Label volumes and pictures", (file, name) =>
+        return SegmentEach(files, OutputNames(files, VolumeName), folder, overwrite, new[] { "-prediction.nii.gz", "-slices.png" }, "volume", "Label volumes and pictures", () => Prepare(network, precision), (file, name) =>
         {
             var volume = VolumeIO.ReadNetworkInput(file, spacing);
             if (volume.Depth == 1)
@@ -176,7 +186,7 @@ internal static class ApplyCommands
 
     public static int Evaluate(NetworkCatalog catalog, string checkpoint, DataSource source, string? pictures, bool overwrite, ComputePrecision precision, bool mirror)
     {
-        using var network = Load(catalog, checkpoint, precision);
+        using var network = Load(catalog, checkpoint);
         var geometry = ((IUNetModule)network).Geometry;
         void Done(int done, int all) => Console.WriteLine($"  evaluated {done}/{all}");
         EvaluationReport report;
@@ -184,12 +194,14 @@ internal static class ApplyCommands
         {
             var volumes = source.AllVolumes(geometry);
             CheckPictures(pictures, volumes.Select(v => v.Name), ["-slices.png", "-prediction-slices.png", "-labels-slices.png"], overwrite);
+            Prepare(network, precision);
             report = UNetEvaluator.Evaluate(network, volumes, pictures, Done, mirror);
         }
         else
         {
             var images = source.AllImages(geometry);
             CheckPictures(pictures, images.Select(s => s.Name), ["-input.png", "-prediction.png", "-overlay.png"], overwrite);
+            Prepare(network, precision);
             report = UNetEvaluator.Evaluate(network, images, pictures, Done, mirror);
         }
 

@@ -46,6 +46,15 @@ public sealed class PrecisionCommandTests : IDisposable
         Assert.Contains("error: UNETDSL_PRECISION is 'half'; give fp32, bf16 or auto", output, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(_folder, "bad-env")));
 
+        // A bad input is refused before the network is prepared (no bfloat16 copy made for nothing).
+        (code, output) = Unet("predict", "--model", checkpoint, "--input", Path.Combine(_folder, "missing.png"), "--out", Path.Combine(_folder, "missing"), "--precision", "bf16");
+        Assert.Equal(UNetDsl.CommandLine.UNetCommandLine.BadInput, code);
+        Assert.Contains("missing.png' is neither an image nor a folder", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("computes in", output, StringComparison.Ordinal);
+        (code, output) = Unet("evaluate", "--model", checkpoint, "--data", Path.Combine(_folder, "nowhere"), "--precision", "bf16");
+        Assert.Equal(UNetDsl.CommandLine.UNetCommandLine.BadInput, code);
+        Assert.DoesNotContain("computes in", output, StringComparison.Ordinal);
+
         (code, output) = Unet("evaluate", "--model", checkpoint, "--data", Path.Combine(_folder, "nowhere"), "--precision", "half");
         Assert.NotEqual(0, code);
         Assert.Contains("--precision is 'half'; it must be one of auto, fp32, bf16", output, StringComparison.Ordinal);
