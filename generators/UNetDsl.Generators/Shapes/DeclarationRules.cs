@@ -131,6 +131,12 @@ internal static class DeclarationRules
                 DiagnosticDescriptors.InvalidArgument.Id, ArgumentPath.Argument(path, "SkipFrom"), level.SkipFrom, "SkipFrom",
                 "there are levels 1 to " + spec.Levels.Count + " (0 means the level itself)"));
         }
+        else if (level.SkipFrom != 0 && level.Skip == SkipJoin.None)
+        {
+            findings.Add(Finding.Create(
+                DiagnosticDescriptors.InvalidArgument.Id, ArgumentPath.Argument(path, "SkipFrom"), level.SkipFrom, "SkipFrom",
+                "level " + number + " has no skip (Skip = SkipKind.None); remove SkipFrom or give the level a skip"));
+        }
     }
 
     private static void CheckBottleneck(List<Finding> findings, UNetSpec spec)
@@ -238,6 +244,12 @@ internal static class DeclarationRules
                 findings.Add(Finding.Create(
                     DiagnosticDescriptors.InvalidArgument.Id, ArgumentPath.Element(levels, i), level, "AttentionLevels",
                     "there are levels 1 to " + spec.Levels.Count + " (set BottleneckAttention for the bottleneck)"));
+            }
+            else if (conditioning.AttentionLevels.Take(i).Contains(level))
+            {
+                findings.Add(Finding.Create(
+                    DiagnosticDescriptors.InvalidArgument.Id, ArgumentPath.Element(levels, i), level, "AttentionLevels",
+                    "level " + level + " is named twice; name each level once"));
             }
         }
     }

@@ -1,3 +1,4 @@
+using System;
 using System.Globalization;
 using System.Linq;
 using UNetDsl.Generators.Tests.Infrastructure;
@@ -121,6 +122,35 @@ public class VariantDiagnosticTests
         Assert.Equal("UNET0012", diagnostic.Id);
         Assert.Equal("3", GeneratorHarness.LocatedText(diagnostic));
         Assert.Contains("there are levels 1 to 2", diagnostic.GetMessage(CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void An_attention_level_named_twice_is_UNET0012_on_the_second_element()
+    {
+        var outcome = GeneratorHarness.Run(Declarations.With(
+            "1, 1, Normalization = Normalization.Group",
+            "[Conditioning(AttentionLevels = new[] { 2, 1, 2 })]",
+            "[Level(16)]",
+            "[Level(32)]",
+            "[Bottleneck(64)]"));
+
+        var diagnostic = Assert.Single(outcome.GeneratorDiagnostics);
+        Assert.Equal("UNET0012", diagnostic.Id);
+        Assert.Equal("2", GeneratorHarness.LocatedText(diagnostic));
+        var source = diagnostic.Location.SourceTree!.GetText().ToString();
+        Assert.Equal(source.IndexOf("2 })]", StringComparison.Ordinal), diagnostic.Location.SourceSpan.Start);
+        Assert.Contains("level 2 is named twice; name each level once", diagnostic.GetMessage(CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void SkipFrom_on_a_level_without_a_skip_is_UNET0012()
+    {
+        var outcome = GeneratorHarness.Run(Declarations.With("1, 2", "[Level(8, Skip = SkipKind.None, SkipFrom = 1)]", "[Bottleneck(16)]"));
+
+        var diagnostic = Assert.Single(outcome.GeneratorDiagnostics);
+        Assert.Equal("UNET0012", diagnostic.Id);
+        Assert.Equal("SkipFrom = 1", GeneratorHarness.LocatedText(diagnostic));
+        Assert.Contains("level 1 has no skip (Skip = SkipKind.None); remove SkipFrom or give the level a skip", diagnostic.GetMessage(CultureInfo.InvariantCulture));
     }
 
     [Fact]
