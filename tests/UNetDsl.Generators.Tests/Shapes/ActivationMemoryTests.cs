@@ -162,6 +162,9 @@ public class ActivationMemoryTests
             memory.Grids.ToArray(),
             memory.Sizes.ToArray(),
             memory.Inference.ToArray(),
-            memory.Training.ToArray());
+            memory.InferenceAvx512.ToArray(),
+            memory.TrainingChannelsLast.ToArray(),
+            memory.TrainingNchw.ToArray(),
+            memory.TrainingNchwAvx512.ToArray());
     }
 }
