@@ -42,7 +42,9 @@ internal sealed class MemoryLayers
     private readonly MemoryGrid[] _grids;
     private readonly bool _training;
     private readonly PassLayout _layout;
-    private readonly bool _channelsLast;
+
+    /// <summary>Whether the maps are channels-last at this point of the pass: from the start, or from a ConvNeXt block's first layer norm on.</summary>
+    private bool _channelsLast;
     private readonly int[] _outputs;
     private int _time = -1;
 
@@ -145,7 +147,7 @@ internal sealed class MemoryLayers
     /// </summary>
     private int Convolve(int size, int input, ConvKind kind = ConvKind.Spatial)
     {
-        if (_layout == PassLayout.NchwAvx512)
+        if (_layout == PassLayout.NchwAvx512 && !_channelsLast)
         {
             return ConvolveAvx512(size, input, kind);
         }
@@ -361,6 +363,10 @@ internal sealed class MemoryLayers
             var after = After(node, grid, 0);
             var depthwise = Convolve(Map(after, width), x, ConvKind.Depthwise);
             var normed = _tape.Compute(Map(after, width), new[] { depthwise }, new[] { depthwise });
+
+            // The layer norm runs on the map with its channels moved last and hands back a channels-last map, which
+            // the convolutions, additions and joins after it keep: from here on the pass is channels-last.
+            _channelsLast = true;
             var expanded = _tape.Compute(Map(after, ConvNeXtNode.Expansion * width), new[] { normed }, new[] { normed });
             var activated = _tape.Compute(Map(after, ConvNeXtNode.Expansion * width), new[] { expanded }, new[] { expanded });
             var reduced = _tape.Compute(Map(after, width), new[] { activated }, new[] { activated });
