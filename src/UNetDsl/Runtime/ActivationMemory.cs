@@ -17,10 +17,11 @@ namespace UNetDsl;
 /// <para>
 /// Every tensor of the pass has a batch axis, so the figure for N samples is N times the figure for one. Not counted:
 /// the parameters, their gradients and the optimiser's state (see <see cref="UNetGeometry.ParameterCount"/>), the loss's
-/// own tensors, and the allocator's and oneDNN's overheads. Batch norm is counted unfolded (folding by
-/// <c>PrepareForInference</c> saves at most one map of a block); checkpointed levels are counted as if they were not
-/// (an upper bound for training); for a conditioned network, the part of cross-attention that grows with the number
-/// of context tokens is not counted.
+/// own tensors, and the allocator's and oneDNN's overheads (among them, in an NCHW training step, oneDNN's copies of a
+/// layer's weights: for the paper's network, 31 million parameters, 83-101 MiB whatever the batch). Batch norm is
+/// counted unfolded (folding by <c>PrepareForInference</c> saves at most one map of a block); checkpointed levels are
+/// counted as if they were not (an upper bound for training); for a conditioned network, the part of cross-attention
+/// that grows with the number of context tokens is not counted.
 /// </para>
 /// <para>
 /// Where the memory depends on the CPU, the generator writes both cases and the figure follows the CPU it runs on: on
