@@ -16,6 +16,8 @@ namespace UNetDsl.Generators.Shapes;
 /// their input; ReLU and leaky ReLU (in place here) and sigmoid their result; SiLU and GELU their input; max-pooling its
 /// input and its 64-bit indices; a product both factors; dropout its mask; addition, concatenation, interpolation and
 /// crops nothing. Inference is <c>Predict</c>'s: a channels-last copy of the input, and a contiguous copy of the output.
+/// Each tape is written for one <see cref="PassLayout"/>: what oneDNN copies around a convolution depends on the maps'
+/// layout and, on NCHW maps, on the CPU.
 /// </remarks>
 internal sealed class MemoryLayers
 {
@@ -606,17 +608,4 @@ internal sealed class MemoryLayers
         _tape.Drop(scoped.ToArray());
         return output;
     }
-}
-
-/// <summary>How a pass lays out its maps, as far as memory goes: what oneDNN copies around each convolution.</summary>
-internal enum PassLayout
-{
-    /// <summary>Channels-last maps, which oneDNN reads and writes as they are on every CPU.</summary>
-    ChannelsLast,
-
-    /// <summary>NCHW maps on a CPU without AVX-512 (oneDNN's AVX2 kernels, 8-channel blocks).</summary>
-    NchwAvx2,
-
-    /// <summary>NCHW maps on a CPU with AVX-512 (oneDNN's AVX-512 kernels, 16-channel blocks).</summary>
-    NchwAvx512,
 }
