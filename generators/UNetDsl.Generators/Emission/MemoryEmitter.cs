@@ -33,7 +33,10 @@ internal static class MemoryEmitter
         Numbers(w, "long", memory.Grids.Select(v => v.ToString(CultureInfo.InvariantCulture)).ToList(), ",");
         Numbers(w, "long", memory.Sizes.Select(v => v.ToString(CultureInfo.InvariantCulture)).ToList(), ",");
         Numbers(w, "int", memory.Inference.Select(v => v.ToString(CultureInfo.InvariantCulture)).ToList(), ",");
-        Numbers(w, "int", memory.Training.Select(v => v.ToString(CultureInfo.InvariantCulture)).ToList(), ");");
+        Numbers(w, "int", memory.InferenceAvx512.Select(v => v.ToString(CultureInfo.InvariantCulture)).ToList(), ",");
+        Numbers(w, "int", memory.TrainingChannelsLast.Select(v => v.ToString(CultureInfo.InvariantCulture)).ToList(), ",");
+        Numbers(w, "int", memory.TrainingNchw.Select(v => v.ToString(CultureInfo.InvariantCulture)).ToList(), ",");
+        Numbers(w, "int", memory.TrainingNchwAvx512.Select(v => v.ToString(CultureInfo.InvariantCulture)).ToList(), ");");
         w.Dedent();
         w.Line();
         w.Line("/// <summary>");
@@ -65,17 +68,23 @@ internal static class MemoryEmitter
     public static string SummaryLine(NetworkReport report) =>
         "Activation memory per sample at " + SizeText(report.InputSize) + ": " + Figures(report);
 
-    /// <summary>"inference 12.0 MiB (float32), 6.0 MiB (bfloat16); training step 48.0 MiB, 24.1 MiB".</summary>
+    /// <summary>
+    /// "inference 12.0 MiB (float32), 6.0 MiB (bfloat16); training step 48.0 MiB, 24.1 MiB; with AVX-512: inference
+    /// ...": the figures depend on the CPU (see <see cref="ActivationMemoryModel"/>), so both kinds are stated.
+    /// </summary>
     internal static string Figures(NetworkReport report) =>
-        "inference " + Bytes(report, false, 4) + " (float32), " + Bytes(report, false, 2) + " (bfloat16); training step " + Bytes(report, true, 4) + ", " + Bytes(report, true, 2);
+        Figures(report, avx512: false) + "; with AVX-512: " + Figures(report, avx512: true);
+
+    private static string Figures(NetworkReport report, bool avx512) =>
+        "inference " + Bytes(report, false, 4, avx512) + " (float32), " + Bytes(report, false, 2, avx512) + " (bfloat16); training step " + Bytes(report, true, 4, avx512) + ", " + Bytes(report, true, 2, avx512);
 
     /// <summary>"812.3 MiB", "1.25 GiB"; a figure beyond a long is said so.</summary>
-    internal static string Bytes(NetworkReport report, bool training, int bytesPerElement)
+    internal static string Bytes(NetworkReport report, bool training, int bytesPerElement, bool avx512 = false)
     {
         long bytes;
         try
         {
-            bytes = report.Memory.BytesPerSample(report.InputSize, training, bytesPerElement);
+            bytes = report.Memory.BytesPerSample(report.InputSize, training, bytesPerElement, avx512);
         }
         catch (OverflowException)
         {

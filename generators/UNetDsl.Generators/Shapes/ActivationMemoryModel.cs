@@ -19,42 +19,70 @@ namespace UNetDsl.Generators.Shapes;
 /// <param name="Reference">The report's input size: the default of every member.</param>
 /// <param name="Grids">Per grid, per axis, base and slope (<see cref="ActivationArithmetic"/>).</param>
 /// <param name="Sizes">The size table, <see cref="ActivationArithmetic.SizeFields"/> numbers an entry.</param>
-/// <param name="Inference">The events of <c>Predict</c> (of <c>forward</c> with no autograd, for a conditioned network).</param>
-/// <param name="Training">The events of a training step: forward keeping what backward needs, then backward.</param>
+/// <param name="Inference">The events of <c>Predict</c> (of <c>forward</c> with no autograd, for a conditioned network) on a CPU without AVX-512.</param>
+/// <param name="InferenceAvx512">The same on a CPU with AVX-512 (the same events where inference runs channels-last).</param>
+/// <param name="TrainingChannelsLast">The events of a training step laid out channels-last: forward keeping what backward needs, then backward; empty for a network that never trains so.</param>
+/// <param name="TrainingNchw">The same laid out NCHW, on a CPU without AVX-512.</param>
+/// <param name="TrainingNchwAvx512">The same laid out NCHW, on a CPU with AVX-512.</param>
 internal sealed record ActivationMemoryModel(
     EquatableArray<AxisRule> Axes,
     EquatableArray<int> Reference,
     EquatableArray<long> Grids,
     EquatableArray<long> Sizes,
     EquatableArray<int> Inference,
-    EquatableArray<int> Training)
+    EquatableArray<int> InferenceAvx512,
+    EquatableArray<int> TrainingChannelsLast,
+    EquatableArray<int> TrainingNchw,
+    EquatableArray<int> TrainingNchwAvx512)
 {
-    /// <summary>The bytes per sample at a valid <paramref name="inputSize"/> (one value per axis).</summary>
+    /// <summary>
+    /// The bytes per sample at a valid <paramref name="inputSize"/> (one value per axis), on a CPU with or without
+    /// AVX-512, a training step laid out as <c>PrepareForTraining</c> lays it out there (see <see cref="TrainsChannelsLast"/>).
+    /// </summary>
     /// <exception cref="OverflowException">The figure exceeds <see cref="long"/>.</exception>
-    public long BytesPerSample(IReadOnlyList<int> inputSize, bool training, int bytesPerElement)
+    public long BytesPerSample(IReadOnlyList<int> inputSize, bool training, int bytesPerElement, bool avx512 = false)
     {
         var steps = Enumerable.Range(0, Axes.Count).Select(axis => (long)(inputSize[axis] - Axes[axis].MinInput) / Axes[axis].Step).ToArray();
         var bytes = ActivationArithmetic.SizeBytes(Grids, Sizes, steps, bytesPerElement);
-        return ActivationArithmetic.Peak(training ? Training : Inference, bytes);
+        var events = !training ? (avx512 ? InferenceAvx512 : Inference)
+            : TrainsChannelsLast(bytesPerElement, avx512) ? TrainingChannelsLast
+            : avx512 ? TrainingNchwAvx512 : TrainingNchw;
+        return ActivationArithmetic.Peak(events, bytes);
     }
+
+    /// <summary>
+    /// Whether a training step runs channels-last: where the network can, and where <c>Layer.ChannelsLastTrainsFaster</c>
+    /// says so at run time, which the generated code asks; the build-time summary mirrors its rule here: bfloat16 (2
+    /// bytes) always, float32 on CPUs without AVX-512.
+    /// </summary>
+    public bool TrainsChannelsLast(int bytesPerElement, bool avx512) =>
+        TrainingChannelsLast.Count > 0 && (bytesPerElement == 2 || !avx512);
 
     /// <summary>The model of a network whose every axis has a valid-size rule.</summary>
     public static ActivationMemoryModel Build(LayerGraph graph, IReadOnlyList<AxisRule> axes, IReadOnlyList<int> reference)
     {
         var (inputGrid, grids) = NodeGrids(graph, axes);
-        var inference = MemoryLayers.Write(graph, inputGrid, grids, training: false);
-        var training = MemoryLayers.Write(graph, inputGrid, grids, training: true);
+        var inferenceChannelsLast = MemoryLayers.ChannelsLast(graph.Network, training: false);
+        MemoryTape Tape(bool training, PassLayout layout) => MemoryLayers.Write(graph, inputGrid, grids, training, layout);
+        var inference = Tape(false, inferenceChannelsLast ? PassLayout.ChannelsLast : PassLayout.NchwAvx2);
 
-        // One size table serves both passes: the training tape's sizes go after the inference tape's.
+        // One size table serves every pass: each further tape's sizes go after the ones before.
         var table = new SizeTable(inference);
-        var trainingEvents = table.Translate(training, MemoryReplay.Training(training));
+        List<int> Events(MemoryTape tape, bool training) => Compact(table.Translate(tape, training ? MemoryReplay.Training(tape) : MemoryReplay.Inference(tape)));
+        var trainingChannelsLast = MemoryLayers.ChannelsLast(graph.Network, training: true) ? Events(Tape(true, PassLayout.ChannelsLast), true) : new List<int>();
+        var trainingNchw = Events(Tape(true, PassLayout.NchwAvx2), true);
+        var inferenceAvx512 = Events(Tape(false, inferenceChannelsLast ? PassLayout.ChannelsLast : PassLayout.NchwAvx512), false);
+        var trainingNchwAvx512 = Events(Tape(true, PassLayout.NchwAvx512), true);
         return new ActivationMemoryModel(
             axes.ToEquatableArray(),
             reference.ToEquatableArray(),
             table.Grids.SelectMany(g => g.Base.Zip(g.Slope, (b, s) => new[] { b, s }).SelectMany(p => p)).ToEquatableArray(),
             table.Sizes.SelectMany(s => new[] { s.Grid, s.Factor, s.Power, s.Kind }).ToEquatableArray(),
             Compact(MemoryReplay.Inference(inference)).ToEquatableArray(),
-            Compact(trainingEvents).ToEquatableArray());
+            inferenceAvx512.ToEquatableArray(),
+            trainingChannelsLast.ToEquatableArray(),
+            trainingNchw.ToEquatableArray(),
+            trainingNchwAvx512.ToEquatableArray());
     }
 
     /// <summary>

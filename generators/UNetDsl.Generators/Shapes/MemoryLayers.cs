@@ -16,42 +16,65 @@ namespace UNetDsl.Generators.Shapes;
 /// their input; ReLU and leaky ReLU (in place here) and sigmoid their result; SiLU and GELU their input; max-pooling its
 /// input and its 64-bit indices; a product both factors; dropout its mask; addition, concatenation, interpolation and
 /// crops nothing. Inference is <c>Predict</c>'s: a channels-last copy of the input, and a contiguous copy of the output.
+/// Each tape is written for one <see cref="PassLayout"/>: what oneDNN copies around a convolution depends on the maps'
+/// layout and, on NCHW maps, on the CPU.
 /// </remarks>
 internal sealed class MemoryLayers
 {
+    /// <summary>The channel block of oneDNN's AVX-512 kernels: NCHW maps are copied into it, channels padded to a multiple.</summary>
+    private const int Avx512Block = 16;
+
+    /// <summary>What a convolution's kernel is, as far as oneDNN's choice of layouts goes.</summary>
+    private enum ConvKind
+    {
+        /// <summary>A kernel wider than one pixel over all input channels.</summary>
+        Spatial,
+
+        /// <summary>A 1x1 kernel (a projection, a gate's coefficients, a head).</summary>
+        Pointwise,
+
+        /// <summary>One filter per channel (ConvNeXt's).</summary>
+        Depthwise,
+    }
+
     private readonly MemoryTape _tape = new();
     private readonly LayerGraph _graph;
     private readonly ResolvedNetwork _net;
     private readonly MemoryGrid _inputGrid;
     private readonly MemoryGrid[] _grids;
     private readonly bool _training;
-    private readonly bool _channelsLast;
+    private readonly PassLayout _layout;
+
+    /// <summary>Whether the maps are channels-last at this point of the pass: from the start, or from a ConvNeXt block's first layer norm on.</summary>
+    private bool _channelsLast;
     private readonly int[] _outputs;
     private int _time = -1;
 
     /// <summary>For <see cref="Transformer"/>'s steps that keep nothing (a layout copy).</summary>
     private const int NoSave = int.MinValue;
 
-    private MemoryLayers(LayerGraph graph, MemoryGrid inputGrid, MemoryGrid[] grids, bool training)
+    private MemoryLayers(LayerGraph graph, MemoryGrid inputGrid, MemoryGrid[] grids, bool training, PassLayout layout)
     {
         _graph = graph;
         _net = graph.Network;
         _inputGrid = inputGrid;
         _grids = grids;
         _training = training;
-        _channelsLast = ChannelsLast(graph.Network, training);
+        _layout = layout;
+        _channelsLast = layout == PassLayout.ChannelsLast;
         _outputs = Enumerable.Repeat(-1, graph.Nodes.Count).ToArray();
     }
 
-    /// <summary>The tape of one pass: <paramref name="grids"/> holds each node's output grid, by index.</summary>
-    public static MemoryTape Write(LayerGraph graph, MemoryGrid inputGrid, MemoryGrid[] grids, bool training) =>
-        new MemoryLayers(graph, inputGrid, grids, training).Write();
+    /// <summary>The tape of one pass in <paramref name="layout"/>: <paramref name="grids"/> holds each node's output grid, by index.</summary>
+    public static MemoryTape Write(LayerGraph graph, MemoryGrid inputGrid, MemoryGrid[] grids, bool training, PassLayout layout) =>
+        new MemoryLayers(graph, inputGrid, grids, training, layout).Write();
 
     /// <summary>
-    /// Whether the pass runs on channels-last maps. Inference: <c>Predict</c> and the overlap-tile predictor hand the
+    /// Whether the pass can run on channels-last maps. Inference: <c>Predict</c> and the overlap-tile predictor hand the
     /// network a channels-last input, which libtorch keeps through every layer, except with one input channel, where the
-    /// two layouts coincide and it picks NCHW. Training: as <c>PrepareForTraining</c> (and the trainer) lays it out,
-    /// channels-last unless instance or group norm is in the network.
+    /// two layouts coincide and it picks NCHW. Training: <c>PrepareForTraining</c> lays it out channels-last only where
+    /// that trains faster for the number format on the CPU (<c>Layer.ChannelsLastTrainsFaster</c>, a run-time choice),
+    /// and never with instance or group norm in the network.
     /// </summary>
     public static bool ChannelsLast(ResolvedNetwork network, bool training) =>
         network.Conditioning is null && (training ? network.Normalization is not (NormKind.Instance or NormKind.Group) : network.InChannels > 1);
@@ -119,12 +142,18 @@ internal sealed class MemoryLayers
     private int Map(MemoryGrid grid, long channels) => _tape.Size(grid, channels);
 
     /// <summary>
-    /// A convolution (autograd keeps its input). On NCHW maps oneDNN first reorders the input into its blocked layout,
-    /// channels rounded up to a multiple of 8: a copy that lives while the convolution runs. Channels-last maps it
-    /// reads as they are.
+    /// A convolution (autograd keeps its input); its backward works through one output-sized buffer. On NCHW maps
+    /// without AVX-512, oneDNN first reorders the input into its blocked layout, channels rounded up to a multiple of 8:
+    /// a copy that lives while the convolution runs. Channels-last maps it reads as they are. NCHW maps with AVX-512:
+    /// see <see cref="ConvolveAvx512"/>.
     /// </summary>
-    private int Convolve(int size, int input)
+    private int Convolve(int size, int input, ConvKind kind = ConvKind.Spatial)
     {
+        if (_layout == PassLayout.NchwAvx512 && !_channelsLast)
+        {
+            return ConvolveAvx512(size, input, kind);
+        }
+
         var reorder = -1;
         if (!_channelsLast)
         {
@@ -142,6 +171,69 @@ internal sealed class MemoryLayers
         return output;
     }
 
+    /// <summary>
+    /// A convolution on NCHW maps with AVX-512, as oneDNN's verbose log shows it (ONEDNN_VERBOSE=1). Forward: the input
+    /// is copied into 16-channel blocks (channels padded to a multiple of 16) unless the kernel is spatial over fewer
+    /// than 16 channels, which it reads as it is; the result is always written blocked, then copied into the NCHW
+    /// output, the blocked result freed after. With 1, 2 or 4 output channels the blocked result alone is 16, 8 or 4
+    /// maps. Backward, see <see cref="BackwardAvx512"/>.
+    /// </summary>
+    private int ConvolveAvx512(int size, int input, ConvKind kind)
+    {
+        var inSize = _tape.Tensors[input].Size;
+        var readsBlocked = kind != ConvKind.Spatial || _tape.Sizes[inSize].Factor >= Avx512Block;
+        var blockedInput = readsBlocked ? _tape.Constant(Blocked(inSize, Avx512Block)) : -1;
+        var blockedResult = _tape.Constant(Blocked(size, Avx512Block));
+        if (blockedInput >= 0)
+        {
+            _tape.Drop(blockedInput);
+        }
+
+        var output = _tape.Compute(size, new[] { input }, new[] { input });
+        _tape.Drop(blockedResult);
+        BackwardAvx512(size, input, kind);
+        return output;
+    }
+
+    /// <summary>
+    /// Backward of <see cref="ConvolveAvx512"/>: for the input's gradient, the output's gradient and the input's gradient
+    /// blocked by 16, the latter then copied into the NCHW gradient; for the weights' gradient, the output's gradient
+    /// and the input blocked again. oneDNN's AVX-512 weight-gradient kernel takes no spatial kernel over 4 to 15 input
+    /// channels: its AVX2 one does, blocked by 8; over 1 to 3 it reads the input as it is.
+    /// </summary>
+    private void BackwardAvx512(int size, int input, ConvKind kind)
+    {
+        var inSize = _tape.Tensors[input].Size;
+        var inChannels = _tape.Sizes[inSize].Factor;
+        var before = new List<int>();
+        var after = new List<int>();
+        if (_tape.Tensors[input].NeedsGradient)
+        {
+            var blockedGradient = Blocked(size, Avx512Block);
+            var blockedInputGradient = Blocked(inSize, Avx512Block);
+            before.AddRange(new[] { blockedGradient + 1, blockedInputGradient + 1, -(blockedGradient + 1) });
+            after.Add(-(blockedInputGradient + 1));
+        }
+
+        var block = kind != ConvKind.Spatial || inChannels >= Avx512Block || inChannels <= 3 ? Avx512Block : 8;
+        var weightWork = new List<int> { Blocked(size, block) };
+        if (kind != ConvKind.Spatial || inChannels > 3)
+        {
+            weightWork.Add(Blocked(inSize, block));
+        }
+
+        after.AddRange(weightWork.Select(s => s + 1));
+        after.AddRange(weightWork.Select(s => -(s + 1)));
+        _tape.BackwardWork(before, after);
+    }
+
+    /// <summary>The size of <paramref name="size"/>'s map with its channels padded to a multiple of <paramref name="block"/>.</summary>
+    private int Blocked(int size, int block)
+    {
+        var (grid, channels, _, _) = _tape.Sizes[size];
+        return _tape.Size(_tape.Grids[grid], (channels + block - 1) / block * block);
+    }
+
     /// <summary>The grid after convolution <paramref name="j"/> of a stack (0-based): 'Valid' loses k - 1 per convolution.</summary>
     private MemoryGrid After(StackNode node, MemoryGrid input, int j) =>
         _net.Padding == PaddingKind.Valid ? input.Minus(node.Stack.Kernel.Select(k => (long)(j + 1) * (k - 1)).ToArray()) : input;
@@ -156,7 +248,7 @@ internal sealed class MemoryLayers
         for (var j = 0; j < stack.Channels.Count; j++)
         {
             var size = Map(After(node, inGrid, j), stack.Channels[j]);
-            current = Step(Convolve(size, current), current, input);
+            current = Step(Convolve(size, current, stack.Kernel.All(k => k == 1) ? ConvKind.Pointwise : ConvKind.Spatial), current, input);
             if (_net.Normalization != NormKind.None)
             {
                 current = Norm(current, size, input);
@@ -215,7 +307,7 @@ internal sealed class MemoryLayers
         var identity = input;
         if (stack.HasProjection)
         {
-            identity = Convolve(Map(inGrid, stack.OutChannels), input);
+            identity = Convolve(Map(inGrid, stack.OutChannels), input, ConvKind.Pointwise);
             scoped.Add(identity);
             if (_net.Normalization != NormKind.None)
             {
@@ -266,13 +358,17 @@ internal sealed class MemoryLayers
             long width = node.Stack.Channels[j];
             if (channels != width)
             {
-                x = Convolve(Map(grid, width), x);
+                x = Convolve(Map(grid, width), x, ConvKind.Pointwise);
                 scoped.Add(x);
             }
 
             var after = After(node, grid, 0);
-            var depthwise = Convolve(Map(after, width), x);
+            var depthwise = Convolve(Map(after, width), x, ConvKind.Depthwise);
             var normed = _tape.Compute(Map(after, width), new[] { depthwise }, new[] { depthwise });
+
+            // The layer norm runs on the map with its channels moved last and hands back a channels-last map, which
+            // the convolutions, additions and joins after it keep: from here on the pass is channels-last.
+            _channelsLast = true;
             var expanded = _tape.Compute(Map(after, ConvNeXtNode.Expansion * width), new[] { normed }, new[] { normed });
             var activated = _tape.Compute(Map(after, ConvNeXtNode.Expansion * width), new[] { expanded }, new[] { expanded });
             var reduced = _tape.Compute(Map(after, width), new[] { activated }, new[] { activated });
@@ -332,7 +428,7 @@ internal sealed class MemoryLayers
             return -1;
         }
 
-        var output = Convolve(Map(_grids[head.Index], head.Classes), input);
+        var output = Convolve(Map(_grids[head.Index], head.Classes), input, ConvKind.Pointwise);
         if (head.Level > 0)
         {
             _tape.Outputs.Add(output);
@@ -360,7 +456,7 @@ internal sealed class MemoryLayers
 
         // UpsampleConv: the interpolated map (saved by the 1x1 convolution), then the convolution.
         var interpolated = _tape.Compute(Map(grid, up.Of.UpInChannels), new int[0], new[] { coarse }, parametric: false);
-        var output = Convolve(Map(grid, up.Of.UpChannels), interpolated);
+        var output = Convolve(Map(grid, up.Of.UpChannels), interpolated, ConvKind.Pointwise);
         _tape.Drop(interpolated);
         return output;
     }
@@ -398,11 +494,11 @@ internal sealed class MemoryLayers
     private int Gate(GateNode gate, int skip, int coarse, MemoryGrid coarseGrid, MemoryGrid grid)
     {
         var channels = gate.Of.GateChannels;
-        var fromSkip = Convolve(Map(coarseGrid, channels), skip);
-        var fromCoarse = Convolve(Map(coarseGrid, channels), coarse);
+        var fromSkip = Convolve(Map(coarseGrid, channels), skip, gate.Of.Pool.All(p => p == 1) ? ConvKind.Pointwise : ConvKind.Spatial);
+        var fromCoarse = Convolve(Map(coarseGrid, channels), coarse, ConvKind.Pointwise);
         _tape.InPlace(fromSkip, new int[0], new[] { fromSkip, fromCoarse }, shared: true);
         var rectified = _tape.Compute(Map(coarseGrid, channels), new[] { -1 }, new[] { fromSkip }, parametric: false);
-        var psi = Convolve(Map(coarseGrid, 1), rectified);
+        var psi = Convolve(Map(coarseGrid, 1), rectified, ConvKind.Pointwise);
         var sigmoid = _tape.Compute(Map(coarseGrid, 1), new[] { -1 }, new[] { psi }, parametric: false);
         var alpha = _tape.Compute(Map(grid, 1), new int[0], new[] { sigmoid }, parametric: false);
         _tape.Drop(fromSkip, fromCoarse, rectified, psi, sigmoid);
@@ -438,7 +534,7 @@ internal sealed class MemoryLayers
                 var identity = input;
                 if (stack.HasProjection)
                 {
-                    identity = Convolve(size, input);
+                    identity = Convolve(size, input, ConvKind.Pointwise);
                     scoped.Add(identity);
                 }
 

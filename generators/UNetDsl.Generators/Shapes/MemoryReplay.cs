@@ -120,11 +120,11 @@ internal sealed class MemoryReplay
                 return;
             }
 
-            var workspace = op.Workspace.Select(Allocate).ToList();
+            _events.AddRange(op.BeforeGradients);
             var produced = op.Gradients
                 .Select(g => (g.Tensor, Buffer: g.Shared ? incoming.Share() : Allocate(_tape.Tensors[g.Tensor].Size)))
                 .ToList();
-            workspace.ForEach(Free);
+            _events.AddRange(op.AfterGradients);
             _gradients.Remove(op.Out);
             Free(incoming);
             ReleaseSaved(op);

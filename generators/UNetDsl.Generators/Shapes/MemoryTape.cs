@@ -45,8 +45,14 @@ internal sealed class TapeOp
 
     public List<TapeGradient> Gradients { get; } = new();
 
-    /// <summary>Sizes backward allocates for the step's own work and frees before it returns.</summary>
-    public List<int> Workspace { get; } = new();
+    /// <summary>
+    /// What backward allocates (s + 1) and frees (-(s + 1)) for the step's own work before it allocates the inputs'
+    /// gradients (<see cref="ActivationArithmetic"/>'s events).
+    /// </summary>
+    public List<int> BeforeGradients { get; } = new();
+
+    /// <summary>What backward allocates and frees for its own work once the inputs' gradients exist, before it returns.</summary>
+    public List<int> AfterGradients { get; } = new();
 }
 
 /// <summary>
@@ -152,8 +158,19 @@ internal sealed class MemoryTape
         Ops.Add(op);
     }
 
-    /// <summary>The last step's backward also works through a buffer of <paramref name="size"/>.</summary>
-    public void BackwardWorkspace(int size) => Ops[Ops.Count - 1].Workspace.Add(size);
+    /// <summary>The last step's backward also works through a buffer of <paramref name="size"/>, from its start to its end.</summary>
+    public void BackwardWorkspace(int size)
+    {
+        Ops[Ops.Count - 1].BeforeGradients.Add(size + 1);
+        Ops[Ops.Count - 1].AfterGradients.Add(-(size + 1));
+    }
+
+    /// <summary>The last step's backward also allocates and frees these buffers, as events, before and after the inputs' gradients.</summary>
+    public void BackwardWork(IEnumerable<int> beforeGradients, IEnumerable<int> afterGradients)
+    {
+        Ops[Ops.Count - 1].BeforeGradients.AddRange(beforeGradients);
+        Ops[Ops.Count - 1].AfterGradients.AddRange(afterGradients);
+    }
 
     /// <summary>Releases a handle once the last step written so far is done.</summary>
     public void Drop(params int[] tensors) => Ops[Ops.Count - 1].Drops.AddRange(tensors);

@@ -93,6 +93,36 @@ public class ActivationMemoryTests
     }
 
     [Theory]
+    [InlineData(8)]
+    [InlineData(16)]
+    [InlineData(40)]
+    public void With_AVX512_one_channel_inference_peaks_at_the_head_with_both_16_channel_blocked_copies(int size)
+    {
+        // One input channel: Predict's input stays NCHW. At the 1x1 head live: the input and Predict's copy (1 + 1
+        // channels), dec1's output (4), and oneDNN's copies blocked by 16: the head's input (4 channels padded to 16)
+        // and its result (2 padded to 16).
+        var report = VariantShapeTests.Report(Declarations.With("1, 2", OneLevel, Bottom));
+        var pixels = (long)size * size;
+        var atTheHead = (1 + 1 + 4 + 16 + 16) * pixels * 4;
+        var avx512 = report.Memory.BytesPerSample(new[] { size, size }, training: false, bytesPerElement: 4, avx512: true);
+        Assert.Equal(atTheHead, avx512);
+        Assert.True(avx512 > report.Memory.BytesPerSample(new[] { size, size }, training: false, bytesPerElement: 4, avx512: false));
+    }
+
+    [Fact]
+    public void The_summarys_training_layout_mirrors_PrepareForTraining()
+    {
+        // Without instance or group norm: channels-last but for float32 on AVX-512; with instance norm: never.
+        var plain = Same(2).Memory;
+        Assert.True(plain.TrainsChannelsLast(4, avx512: false));
+        Assert.True(plain.TrainsChannelsLast(2, avx512: true));
+        Assert.False(plain.TrainsChannelsLast(4, avx512: true));
+        var instance = VariantShapeTests.Report(Declarations.With("2, 2, Normalization = Normalization.Instance", OneLevel, Bottom)).Memory;
+        Assert.False(instance.TrainsChannelsLast(2, avx512: false));
+        Assert.Empty(instance.TrainingChannelsLast);
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public void Bytes_grow_with_the_batch_and_MaxBatchFor_inverts_them(bool training)
@@ -162,6 +192,9 @@ public class ActivationMemoryTests
             memory.Grids.ToArray(),
             memory.Sizes.ToArray(),
             memory.Inference.ToArray(),
-            memory.Training.ToArray());
+            memory.InferenceAvx512.ToArray(),
+            memory.TrainingChannelsLast.ToArray(),
+            memory.TrainingNchw.ToArray(),
+            memory.TrainingNchwAvx512.ToArray());
     }
 }

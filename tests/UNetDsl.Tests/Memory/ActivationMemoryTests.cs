@@ -40,11 +40,12 @@ public sealed class ActivationMemoryTests(ITestOutputHelper output)
         Assert.Equal(new[] { "inference", "training" }, lines.Select(l => l.Mode));
         foreach (var line in lines)
         {
-            if (line.Mode == "training" && Cases[network].Size.Length == 3)
+            if (line.Mode == "training" && Cases[network].Size.Length == 3 && !CpuFeatures.Has("avx512f"))
             {
-                // A 3D training step takes 40-90 MiB more than the estimate in a fresh process on an AVX2 CPU, not in
-                // proportion to the batch: a convolution-backward work buffer the model does not have yet (see
-                // docs/benchmarks.md). Reported, not asserted, until the model has it.
+                // A 3D training step (channels-last there) takes 40-90 MiB more than the estimate in a fresh process on
+                // an AVX2 CPU, not in proportion to the batch: a convolution-backward work buffer the model does not
+                // have yet (see docs/benchmarks.md). Reported, not asserted, until the model has it. With AVX-512 the
+                // step trains NCHW and is asserted.
                 output.WriteLine($"{network} training (not asserted): estimated {line.Estimate / 1048576.0:0.0} MiB, measured {line.Measured / 1048576.0:0.0} MiB");
                 continue;
             }
