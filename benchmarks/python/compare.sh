@@ -35,9 +35,17 @@ if [ -n "$bf16" ]; then
   tunables+=("" "glibc.malloc.hugetlb=1" "glibc.malloc.hugetlb=1")
 fi
 
+# A configuration this PyTorch cannot run (Debian's 1.13 has bfloat16 kernels that fail on some layouts) is reported
+# as such, with its error, rather than ending the comparison.
 declare -a medians=()
+error_log=$(mktemp)
 for i in "${!names[@]}"; do
-  medians+=("$(GLIBC_TUNABLES="${tunables[$i]}" "$python" benchmarks/python/paper_unet.py --threads "$threads" --runs "$runs" ${options[$i]})")
+  if median=$(GLIBC_TUNABLES="${tunables[$i]}" "$python" benchmarks/python/paper_unet.py --threads "$threads" --runs "$runs" ${options[$i]} 2>"$error_log"); then
+    medians+=("$median")
+  else
+    medians+=("failed")
+    echo "Python, ${names[$i]}: failed: $(tail -1 "$error_log")" >&2
+  fi
 done
 
 dotnet build -c Release benchmarks/UNetDsl.Benchmarks >/dev/null
@@ -56,7 +64,9 @@ else
   echo "| --- | ---: | ---: |"
 fi
 row() { # name seconds
-  if [ -n "$dotnet_bf16" ]; then
+  if [ "$2" = failed ]; then
+    echo "| $1 | fails in this PyTorch | | |"
+  elif [ -n "$dotnet_bf16" ]; then
     awk -v p="$2" -v d="$dotnet_median" -v b="$dotnet_bf16" -v n="$1" 'BEGIN { printf "| %s | %s | %.2fx | %.2fx |\n", n, p, p / d, p / b }'
   else
     awk -v p="$2" -v d="$dotnet_median" -v n="$1" 'BEGIN { printf "| %s | %s | %.2fx |\n", n, p, p / d }'
