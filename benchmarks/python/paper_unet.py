@@ -8,6 +8,18 @@ import torch
 from torch import nn
 
 
+class Float32UpConvolution(nn.Module):
+    """A transposed convolution kept in float32 inside a bfloat16 network: Debian's PyTorch 1.13 rejects bfloat16
+    ConvTranspose2d on the CPU ("expected input ... to have 512 channels"), so its bfloat16 rows cast around it."""
+
+    def __init__(self, up):
+        super().__init__()
+        self.up = up
+
+    def forward(self, x):
+        return self.up(x.float()).to(x.dtype)
+
+
 def block(cin, cout):
     return nn.Sequential(nn.Conv2d(cin, cout, 3), nn.ReLU(inplace=True), nn.Conv2d(cout, cout, 3), nn.ReLU(inplace=True))
 
@@ -62,6 +74,7 @@ def main():
     x = torch.randn(1, 1, 572, 572)
     if args.bf16:
         model = model.to(torch.bfloat16)
+        model.ups = nn.ModuleList(Float32UpConvolution(up.float()) for up in model.ups)
         x = x.to(torch.bfloat16)
     if args.channels_last:
         model = model.to(memory_format=torch.channels_last)
