@@ -58,7 +58,7 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
         var architecture = Architecture("The network to train (its --arch name or class name).");
         var data = new Option<string?>("--data") { Description = "Folder with images/ and labels/ of the same names: 2D images (.png, .tif) for a 2D network, volumes (.tif stacks, .nii, .nii.gz) for a 3D one. Default: synthetic touching cells made on the spot (2D or 3D, 2 or 3 classes, as the network has)." };
         var output = new Option<string>("--out") { Description = "Folder for the checkpoint, metrics and pictures.", DefaultValueFactory = _ => Path.Combine("runs", "train") };
-        var minutes = UNetCommandLine.Ranges.PositiveFinite(new Option<double?>("--minutes") { Description = "Time budget; with neither --steps nor --epochs the steps are planned from it (default 2.5)." }, TimeSpan.FromDays(365).TotalMinutes);
+        var minutes = UNetCommandLine.Ranges.PositiveFinite(new Option<double?>("--minutes") { Description = "Time budget; with neither --steps nor --epochs the steps are planned from it (default 2.5; with --resume, none: the recorded plan runs to its end)." }, TimeSpan.FromDays(365).TotalMinutes);
         var steps = UNetCommandLine.Ranges.AtLeast(new Option<long?>("--steps") { Description = "Total optimiser steps of the run (the learning-rate schedule runs over them): repeatable runs." }, 1);
         var epochs = UNetCommandLine.Ranges.AtLeast(new Option<int?>("--epochs") { Description = "Epochs of --steps-per-epoch steps (another way to fix the total)." }, 1);
         var stepsPerEpoch = UNetCommandLine.Ranges.AtLeast(new Option<int>("--steps-per-epoch") { Description = "Optimiser steps per epoch (a validation and a checkpoint after each).", DefaultValueFactory = _ => 50 }, 1);
@@ -93,7 +93,8 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
             {
                 Steps = givenSteps,
                 Epochs = givenEpochs,
-                Minutes = givenMinutes ?? (givenSteps is null && givenEpochs is null ? 2.5 : null),
+                // A resumed plan runs to its end unless given a budget of its own; a new run gets 2.5 minutes.
+                Minutes = givenMinutes ?? (givenSteps is null && givenEpochs is null && !(result.GetValue(resume) && HoldsAPlan(result.GetValue(output)!)) ? 2.5 : null),
                 StepsPerEpoch = result.GetValue(stepsPerEpoch),
                 BatchSize = result.GetValue(batch),
                 LearningRate = result.GetValue(rate) ?? 1e-3,
@@ -111,6 +112,23 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
             return TrainCommand.Run(network, new DataSource(result.GetValue(data), result.GetValue(validation), result.GetValue(unlabelled), result.GetValue(spacing)), options);
         }));
         return command;
+    }
+
+    /// <summary>
+    /// True when <paramref name="folder"/> holds a checkpoint with a recorded plan, which --resume continues. An
+    /// unreadable one counts as none here: the trainer reports what is wrong with it.
+    /// </summary>
+    private static bool HoldsAPlan(string folder)
+    {
+        var path = Path.Combine(folder, TrainingOptions.CheckpointFileName);
+        try
+        {
+            return File.Exists(path) && Checkpoint.ReadInfo(path).Plan is not null;
+        }
+        catch (Exception exception) when (exception is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     private static Option<string> Precision(string description, string defaultValue) =>

@@ -86,7 +86,8 @@ public static class UNetTrainer
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (options.Steps is null && options.Epochs is null && options.Minutes is null)
+        // Resuming needs none of them: the checkpoint's recorded plan runs to its end (checked once it is read).
+        if (options.Steps is null && options.Epochs is null && options.Minutes is null && !options.Resume)
         {
             throw new ArgumentException("Say how long to train: set Steps, Epochs or Minutes.", nameof(options));
         }
@@ -167,6 +168,12 @@ public static class UNetTrainer
             if (existing is not null)
             {
                 plan = ResumedPlan(existing, plan);
+            }
+
+            if (plan.TotalSteps == 0 && options.Minutes is null)
+            {
+                throw new ArgumentException(
+                    $"Say how long to train: set Steps, Epochs or Minutes. Resume alone continues a recorded plan, and {options.OutputFolder} holds none to continue.", nameof(options));
             }
 
             CheckMemory(plan);

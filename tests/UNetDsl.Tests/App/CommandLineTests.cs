@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using UNetDsl.Data;
+using UNetDsl.Training;
 using Xunit;
 
 namespace UNetDsl.Tests.App;
@@ -127,6 +128,26 @@ public sealed class CommandLineTests : IDisposable
         (code, output) = Unet("evaluate", "--model", Path.Combine(run, "checkpoint.unet"), "--data", data);
         Assert.True(code == 0, output);
         Assert.Contains("Rand error", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_run_its_budget_stopped_resumes_to_the_end_of_its_plan_without_a_new_budget()
+    {
+        // 30 planned steps and a deadline that passes after the first: the time budget stops the run early.
+        var run = Path.Combine(_folder, "budget");
+        var (code, output) = Unet("train", "--steps", "30", "--steps-per-epoch", "5", "--validation", "1", "--batch", "1", "--minutes", "0.0001", "--out", run);
+        Assert.True(code == 0, output);
+        Assert.Contains("of 30 steps: the time budget of 0 min is spent", output, StringComparison.Ordinal);
+        var checkpoint = Path.Combine(run, TrainingOptions.CheckpointFileName);
+        var stoppedAt = Checkpoint.ReadInfo(checkpoint).Step;
+        Assert.InRange(stoppedAt, 1, 29);
+
+        // --resume alone runs the recorded plan to its end (no 2.5-minute default budget for a resumed plan).
+        (code, output) = Unet("train", "--validation", "1", "--out", run, "--resume");
+        Assert.True(code == 0, output);
+        Assert.Contains($"Resuming SmallUNet after step {stoppedAt:N0} of 30", output, StringComparison.Ordinal);
+        Assert.Contains("Stopped after 30 steps: the plan is done.", output, StringComparison.Ordinal);
+        Assert.Equal(30, Checkpoint.ReadInfo(checkpoint).Step);
     }
 
     [Fact]

@@ -177,6 +177,31 @@ public sealed class TrainerTests : IDisposable
     }
 
     [Fact]
+    public void Resume_alone_runs_the_recorded_plan_to_its_end_and_needs_a_plan_to_run()
+    {
+        var folder = Path.Combine(_folder, "plan");
+        using (var network = new TrainerNet())
+        {
+            using var cancel = new CancellationTokenSource();
+            var stopping = new Listener(p => { if (p.Stage == TrainingStage.Step && p.Step == 2) { cancel.Cancel(); } });
+            Assert.Equal(StopReason.Cancelled, UNetTrainer.Train(network, SmallData(), Options(folder, steps: 6), stopping, cancel.Token).Stop);
+        }
+
+        // Neither Steps, Epochs nor Minutes: the checkpoint's plan of 6 steps decides.
+        using var resumed = new TrainerNet();
+        var result = UNetTrainer.Train(resumed, SmallData(), Options(folder) with { Steps = null, Resume = true });
+        Assert.Equal(StopReason.Completed, result.Stop);
+        Assert.Equal(6, result.Steps);
+
+        // Without a checkpoint there is no plan to continue: the same call is refused, naming what to set.
+        using var fresh = new TrainerNet();
+        var empty = Path.Combine(_folder, "empty");
+        var error = Assert.Throws<ArgumentException>(() => UNetTrainer.Train(fresh, SmallData(), Options(empty) with { Steps = null, Resume = true }));
+        Assert.Contains("Say how long to train: set Steps, Epochs or Minutes", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(empty, TrainingOptions.CheckpointFileName)));
+    }
+
+    [Fact]
     public void Without_held_out_images_the_run_checkpoints_and_resumes()
     {
         var folder = Path.Combine(_folder, "run");
