@@ -147,8 +147,8 @@ internal sealed class SkipSpatialProblem(int level, int from, int skipChannels, 
         var fix = from == level
             ? "check DecoderChannels and UpChannels of the levels below"
             : crossResolution
-            ? "take the skip from a level at level " + level + "'s resolution (remove SkipFrom) or use Skip = SkipKind.None"
-            : "take the skip from level " + level + " (remove SkipFrom) or use Skip = SkipKind.None";
+            ? "take the skip from a level at level " + level + "'s resolution (remove SkipFrom) or use Skip = SkipKind.None without SkipFrom"
+            : "take the skip from level " + level + " (remove SkipFrom) or use Skip = SkipKind.None without SkipFrom";
         return Finding.Create(
             DiagnosticDescriptors.SkipSpatialMismatch.Id, ArgumentPath.Argument(ArgumentPath.Level(level), "SkipFrom"),
             level, from, FormatShape(skipChannels, skipSize), FormatShape(upChannels, upSize), reason, fix);

@@ -97,8 +97,8 @@ public sealed class ActivationMemory
         BytesPerSample(training, bytesPerElement, inputSize, Avx512, training && TrainsChannelsLast(bytesPerElement));
 
     /// <summary>
-    /// Whether a training step in the number format of <paramref name="bytesPerElement"/> (2: bfloat16, 4: float32)
-    /// runs channels-last, as <c>PrepareForTraining</c> lays the network out on this CPU: where the network can (no
+    /// Whether a training step in the number format of <paramref name="bytesPerElement"/> (2: bfloat16, the only 2-byte
+    /// format UNetDsl trains in; 4: float32) runs channels-last, as <c>PrepareForTraining</c> lays the network out on this CPU: where the network can (no
     /// instance or group norm) and <see cref="Layer.ChannelsLastTrainsFaster"/> says so.
     /// </summary>
     public bool TrainsChannelsLast(int bytesPerElement = 4) =>

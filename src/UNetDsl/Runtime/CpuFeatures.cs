@@ -28,7 +28,7 @@ internal static class CpuFeatures
             var flags = line is null ? Array.Empty<string>() : line[(line.IndexOf(':') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
             return new HashSet<string>(flags, StringComparer.Ordinal);
         }
-        catch (IOException)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             return new HashSet<string>();
         }

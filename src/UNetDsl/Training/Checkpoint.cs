@@ -155,7 +155,21 @@ public static class Checkpoint
     public static CheckpointInfo ReadInfo(string path)
     {
         using var reader = new BinaryReader(new MemoryStream(ReadContent(path)));
-        return JsonSerializer.Deserialize<CheckpointInfo>(reader.ReadString(), s_json) ?? throw new InvalidDataException($"Checkpoint '{path}' has an empty header.");
+        return Header(path, reader.ReadString());
+    }
+
+    // The JSON header: a header that is not JSON (a hand-edited or foreign file whose checksum still holds) is bad
+    // data like any other, not a crash.
+    private static CheckpointInfo Header(string path, string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<CheckpointInfo>(json, s_json) ?? throw new InvalidDataException($"Checkpoint '{path}' has an empty header.");
+        }
+        catch (JsonException exception)
+        {
+            throw new InvalidDataException($"Checkpoint '{path}' has a header that is not a UNetDsl checkpoint's ({exception.Message}); write it again with the trainer, Checkpoint.Save or unet import.", exception);
+        }
     }
 
     /// <summary>Loads weights (and optimiser state) into a network of the same architecture.</summary>
@@ -167,7 +181,7 @@ public static class Checkpoint
     {
         ArgumentNullException.ThrowIfNull(model);
         using var reader = new BinaryReader(new MemoryStream(ReadContent(path)));
-        var info = JsonSerializer.Deserialize<CheckpointInfo>(reader.ReadString(), s_json) ?? throw new InvalidDataException($"Checkpoint '{path}' has an empty header.");
+        var info = Header(path, reader.ReadString());
         var parameters = model.parameters().Sum(p => p.numel());
         if (info.ParameterCount != parameters)
         {

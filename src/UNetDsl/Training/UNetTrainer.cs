@@ -86,10 +86,11 @@ public static class UNetTrainer
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        // Resuming needs none of them: the checkpoint's recorded plan runs to its end (checked once it is read).
-        if (options.Steps is null && options.Epochs is null && options.Minutes is null && !options.Resume)
+        // Resuming needs none of them when the checkpoint records a plan: that plan runs to its end. Decided before
+        // anything is said or created.
+        if (options.Steps is null && options.Epochs is null && options.Minutes is null)
         {
-            throw new ArgumentException("Say how long to train: set Steps, Epochs or Minutes.", nameof(options));
+            CheckResumable(options);
         }
 
         var geometry = data.CheckNetwork(network);
@@ -138,6 +139,26 @@ public static class UNetTrainer
     }
 
     /// <summary>One training run: its state from the first step to the result.</summary>
+    // Without Steps, Epochs or Minutes, only a resumed checkpoint with a recorded plan says how long to train.
+    private static void CheckResumable(TrainingOptions options)
+    {
+        const string Ask = "Say how long to train: set Steps, Epochs or Minutes.";
+        if (!options.Resume || options.CheckpointPath is not { } path)
+        {
+            throw new ArgumentException(Ask, nameof(options));
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new ArgumentException($"{Ask} Resume alone continues a recorded plan, and '{options.OutputFolder}' holds no checkpoint.", nameof(options));
+        }
+
+        if (Checkpoint.ReadInfo(path).Plan is null)
+        {
+            throw new ArgumentException($"{Ask} Resume alone continues a recorded plan, and '{path}' records none (written by import or outside the trainer).", nameof(options));
+        }
+    }
+
     private sealed class TrainingRun(
         nn.Module<Tensor, Tensor> network,
         UNetGeometry geometry,
@@ -168,12 +189,6 @@ public static class UNetTrainer
             if (existing is not null)
             {
                 plan = ResumedPlan(existing, plan);
-            }
-
-            if (plan.TotalSteps == 0 && options.Minutes is null)
-            {
-                throw new ArgumentException(
-                    $"Say how long to train: set Steps, Epochs or Minutes. Resume alone continues a recorded plan, and {options.OutputFolder} holds none to continue.", nameof(options));
             }
 
             CheckMemory(plan);

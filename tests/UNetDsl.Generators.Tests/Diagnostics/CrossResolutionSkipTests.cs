@@ -22,7 +22,7 @@ public class CrossResolutionSkipTests
         Assert.Equal("UNET1004", diagnostic.Id);
         Assert.Equal("SkipFrom = 1", GeneratorHarness.LocatedText(diagnostic));
         Assert.Equal(
-            new object[] { "2", "1", "[16, 40x40]", "[16, 8x8]", "level 1 is at full resolution and level 2 at 1/2x1/2 of full resolution, and a centre crop cannot join maps of different scales", "take the skip from a level at level 2's resolution (remove SkipFrom) or use Skip = SkipKind.None" },
+            new object[] { "2", "1", "[16, 40x40]", "[16, 8x8]", "level 1 is at full resolution and level 2 at 1/2x1/2 of full resolution, and a centre crop cannot join maps of different scales", "take the skip from a level at level 2's resolution (remove SkipFrom) or use Skip = SkipKind.None without SkipFrom" },
             MessageArguments(diagnostic));
         Assert.Empty(outcome.HintNames);
     }

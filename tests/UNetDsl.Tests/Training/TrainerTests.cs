@@ -197,8 +197,9 @@ public sealed class TrainerTests : IDisposable
         using var fresh = new TrainerNet();
         var empty = Path.Combine(_folder, "empty");
         var error = Assert.Throws<ArgumentException>(() => UNetTrainer.Train(fresh, SmallData(), Options(empty) with { Steps = null, Resume = true }));
-        Assert.Contains("Say how long to train: set Steps, Epochs or Minutes", error.Message, StringComparison.Ordinal);
-        Assert.False(File.Exists(Path.Combine(empty, TrainingOptions.CheckpointFileName)));
+        Assert.Contains("Say how long to train: set Steps, Epochs or Minutes. Resume alone continues a recorded plan", error.Message, StringComparison.Ordinal);
+        Assert.Contains("holds no checkpoint", error.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(empty));
     }
 
     [Fact]
