@@ -100,6 +100,7 @@ internal static class ApplyCommands
             throw new UsageException($"--out '{folder}' is a file; give a folder for the {outputs.ToLowerInvariant()}.");
         }
 
+        RefuseFolderUnderFile(folder, "--out");
         RefuseToReplace(names.Values.SelectMany(n => suffixes.Select(suffix => Path.Combine(folder, n + suffix))), overwrite, $"the outputs in '{folder}', or choose another --out");
         prepare();
         Directory.CreateDirectory(folder);
@@ -222,7 +223,29 @@ internal static class ApplyCommands
             throw new UsageException($"--pictures '{pictures}' is a file; give a folder.");
         }
 
+        RefuseFolderUnderFile(pictures, "--pictures");
+
         RefuseToReplace(names.SelectMany(name => suffixes.Select(suffix => Path.Combine(pictures, name + suffix))), overwrite, $"the pictures in '{pictures}', or choose another --pictures");
+    }
+
+    /// <summary>
+    /// Throws when a folder still to be created lies under a file (<c>notes.txt/out</c>), which creating it would only
+    /// report as a missing path: the nearest existing ancestor must be a folder.
+    /// </summary>
+    private static void RefuseFolderUnderFile(string folder, string option)
+    {
+        for (var ancestor = Path.GetDirectoryName(Path.GetFullPath(folder)); !string.IsNullOrEmpty(ancestor); ancestor = Path.GetDirectoryName(ancestor))
+        {
+            if (File.Exists(ancestor))
+            {
+                throw new UsageException($"{option} '{folder}' lies under '{ancestor}', which is a file; give a folder path.");
+            }
+
+            if (Directory.Exists(ancestor))
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>

@@ -51,6 +51,13 @@ public sealed class PrecisionCommandTests : IDisposable
         Assert.Equal(UNetDsl.CommandLine.UNetCommandLine.BadInput, code);
         Assert.Contains("missing.png' is neither an image nor a folder", output, StringComparison.Ordinal);
         Assert.DoesNotContain("computes in", output, StringComparison.Ordinal);
+        var file = Path.Combine(_folder, "notes.txt");
+        File.WriteAllText(file, "a file, not a folder");
+        (code, output) = Unet("predict", "--model", checkpoint, "--input", image, "--out", Path.Combine(file, "masks"), "--precision", "bf16");
+        Assert.Equal(UNetDsl.CommandLine.UNetCommandLine.BadInput, code);
+        Assert.Contains($"--out '{Path.Combine(file, "masks")}' lies under '{file}', which is a file; give a folder path.", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("computes in", output, StringComparison.Ordinal);
+        Assert.Equal("a file, not a folder", File.ReadAllText(file));
         (code, output) = Unet("evaluate", "--model", checkpoint, "--data", Path.Combine(_folder, "nowhere"), "--precision", "bf16");
         Assert.Equal(UNetDsl.CommandLine.UNetCommandLine.BadInput, code);
         Assert.DoesNotContain("computes in", output, StringComparison.Ordinal);
