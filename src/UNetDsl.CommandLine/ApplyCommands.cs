@@ -95,12 +95,7 @@ internal static class ApplyCommands
     // (exit code 2).
     private static int SegmentEach(IReadOnlyList<string> files, Dictionary<string, string> names, string folder, bool overwrite, string[] suffixes, string kind, string outputs, Action prepare, Func<string, string, string> segment)
     {
-        if (File.Exists(folder))
-        {
-            throw new UsageException($"--out '{folder}' is a file; give a folder for the {outputs.ToLowerInvariant()}.");
-        }
-
-        RefuseFolderUnderFile(folder, "--out");
+        RefuseNonFolder(folder, "--out", " for the " + outputs.ToLowerInvariant());
         RefuseToReplace(names.Values.SelectMany(n => suffixes.Select(suffix => Path.Combine(folder, n + suffix))), overwrite, $"the outputs in '{folder}', or choose another --out");
         prepare();
         Directory.CreateDirectory(folder);
@@ -218,22 +213,22 @@ internal static class ApplyCommands
             return;
         }
 
-        if (File.Exists(pictures))
-        {
-            throw new UsageException($"--pictures '{pictures}' is a file; give a folder.");
-        }
-
-        RefuseFolderUnderFile(pictures, "--pictures");
+        RefuseNonFolder(pictures, "--pictures", string.Empty);
 
         RefuseToReplace(names.SelectMany(name => suffixes.Select(suffix => Path.Combine(pictures, name + suffix))), overwrite, $"the pictures in '{pictures}', or choose another --pictures");
     }
 
     /// <summary>
-    /// Throws when a folder still to be created lies under a file (<c>notes.txt/out</c>), which creating it would only
-    /// report as a missing path: the nearest existing ancestor must be a folder.
+    /// Throws when <paramref name="folder"/> is a file, or lies under one (<c>notes.txt/out</c>, which creating it would
+    /// only report as a missing path): it, or else its nearest existing ancestor, must be a folder.
     /// </summary>
-    private static void RefuseFolderUnderFile(string folder, string option)
+    private static void RefuseNonFolder(string folder, string option, string forWhat)
     {
+        if (File.Exists(folder))
+        {
+            throw new UsageException($"{option} '{folder}' is a file; give a folder{forWhat}.");
+        }
+
         for (var ancestor = Path.GetDirectoryName(Path.GetFullPath(folder)); !string.IsNullOrEmpty(ancestor); ancestor = Path.GetDirectoryName(ancestor))
         {
             if (File.Exists(ancestor))

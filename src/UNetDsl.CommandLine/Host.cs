@@ -120,10 +120,9 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
     /// </summary>
     private static bool HoldsAPlan(string folder)
     {
-        var path = Path.Combine(folder, TrainingOptions.CheckpointFileName);
         try
         {
-            return File.Exists(path) && Checkpoint.ReadInfo(path).Plan is not null;
+            return Checkpoint.RecordsPlan(Path.Combine(folder, TrainingOptions.CheckpointFileName));
         }
         catch (Exception exception) when (exception is IOException or InvalidDataException or UnauthorizedAccessException)
         {

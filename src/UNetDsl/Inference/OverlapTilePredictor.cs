@@ -36,10 +36,11 @@ public static class OverlapTilePredictor
         var geometry = GeometryOf(model);
         var dimensions = geometry.Dimensions;
         var margins = Repeat(contextMargin, dimensions);
+        var memoryBytes = MemoryBudget.Default();
         var plan = outputTile is null
-            ? TilePlan.Cheapest(geometry, SpatialShape(geometry, image), DefaultBudget(model, geometry), margins)
+            ? TilePlan.Cheapest(geometry, SpatialShape(geometry, image), DefaultBudget(model, geometry, memoryBytes), margins)
             : TilePlan.For(geometry, Repeat(outputTile.Value, dimensions), margins);
-        return Predict(model, image, plan, batchSize, progress);
+        return Predict(model, image, plan, batchSize, progress, memoryBytes);
     }
 
     /// <summary>
@@ -63,7 +64,11 @@ public static class OverlapTilePredictor
     /// <param name="progress">Called with (tiles done, tiles in all).</param>
     /// <exception cref="ArgumentException">The model is not a generated U-Net, the image is not of its rank and
     /// channels, or the plan does not fit the network (see <see cref="TileLayout.Of"/>).</exception>
-    public static Tensor Predict(nn.Module<Tensor, Tensor> model, Tensor image, TilePlan plan, int batchSize = 4, Action<int, int>? progress = null)
+    public static Tensor Predict(nn.Module<Tensor, Tensor> model, Tensor image, TilePlan plan, int batchSize = 4, Action<int, int>? progress = null) =>
+        Predict(model, image, plan, batchSize, progress, MemoryBudget.Default());
+
+    // memoryBytes: the budget the tile batch must fit, read once per prediction (the plan's choice used the same).
+    private static Tensor Predict(nn.Module<Tensor, Tensor> model, Tensor image, TilePlan plan, int batchSize, Action<int, int>? progress, long memoryBytes)
     {
         ArgumentNullException.ThrowIfNull(image);
         var geometry = GeometryOf(model);
@@ -76,7 +81,7 @@ public static class OverlapTilePredictor
         // No more tiles in a pass than their activations (the compiler's estimate) fit in the memory budget; one at least.
         if (geometry.ActivationMemory is { } memory)
         {
-            batchSize = Math.Min(batchSize, Math.Max(1, memory.MaxBatch(MemoryBudget.Default(), false, BytesPerElement(model), inputSides)));
+            batchSize = Math.Min(batchSize, Math.Max(1, memory.MaxBatch(memoryBytes, false, BytesPerElement(model), inputSides)));
         }
 
         var outputShape = new long[dimensions + 1];
@@ -177,11 +182,11 @@ public static class OverlapTilePredictor
     }
 
     // The default tile budget: the element cap, and one tile's activations within the memory budget.
-    private static TileBudget DefaultBudget(nn.Module<Tensor, Tensor> model, UNetGeometry geometry) =>
+    private static TileBudget DefaultBudget(nn.Module<Tensor, Tensor> model, UNetGeometry geometry, long memoryBytes) =>
         TileBudget.WithinMemory(
             geometry,
             TileBudget.InputElements(geometry.Dimensions == 2 ? TilePlan.DefaultPixelsPerTile : TilePlan.DefaultVoxelsPerTile),
-            MemoryBudget.Default(),
+            memoryBytes,
             BytesPerElement(model));
 
     private static int BytesPerElement(nn.Module<Tensor, Tensor> model) =>

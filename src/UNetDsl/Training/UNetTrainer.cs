@@ -148,14 +148,11 @@ public static class UNetTrainer
             throw new ArgumentException(Ask, nameof(options));
         }
 
-        if (!File.Exists(path))
+        if (!Checkpoint.RecordsPlan(path))
         {
-            throw new ArgumentException($"{Ask} Resume alone continues a recorded plan, and '{options.OutputFolder}' holds no checkpoint.", nameof(options));
-        }
-
-        if (Checkpoint.ReadInfo(path).Plan is null)
-        {
-            throw new ArgumentException($"{Ask} Resume alone continues a recorded plan, and '{path}' records none (written by import or outside the trainer).", nameof(options));
+            throw new ArgumentException(File.Exists(path)
+                ? $"{Ask} Resume alone continues a recorded plan, and '{path}' records none (written by import or outside the trainer)."
+                : $"{Ask} Resume alone continues a recorded plan, and '{options.OutputFolder}' holds no checkpoint.", nameof(options));
         }
     }
 
