@@ -6,6 +6,7 @@
 # STEPS fixes the number of steps instead (repeatable, and independent of the machine's load). ARCH names the network
 # (default small, the app's SmallUNet); the recipe's IsbiUNet is declared in IsbiNetworks/, a class library built here
 # and handed to the app with --assembly, as a user's own network is.
+# TRAIN_ARGS adds options to unet train (e.g. the loss: "--class-balance off --border-weight 0 --dice-weight 0").
 # Usage: MINUTES=30 PRECISION=fp32 ARCH=small bash benchmarks/isbi2d/accuracy.sh [ISBI_FOLDER] [OUT_FOLDER]
 # The recipe: MINUTES=30 PRECISION=bf16 ARCH=IsbiUNet bash benchmarks/isbi2d/accuracy.sh
 set -euo pipefail
@@ -31,7 +32,7 @@ unet() { dotnet "$out/app/unet.dll" "$@" --assembly "$out/networks/IsbiNetworks.
 
 if [ ! -f "$out/run/checkpoint.unet" ] || [ "${RETRAIN:-1}" = 1 ]; then
   budget=(--minutes "$minutes"); [ -n "${STEPS:-}" ] && budget=(--steps "$STEPS")
-  unet train --arch "$arch" --data "$data" --validation 5 "${budget[@]}" --precision "$precision" --out "$out/run" --overwrite 2>&1 \
+  unet train --arch "$arch" --data "$data" --validation 5 "${budget[@]}" --precision "$precision" ${TRAIN_ARGS:-} --out "$out/run" --overwrite 2>&1 \
     | tee "$out/train.log" | grep -E 'Planned|Network:|Stopped|Metrics|│' || true
 fi
 

@@ -74,10 +74,13 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
         var tile = UNetCommandLine.Ranges.PositiveList("--tile", "Output tile in pixels or voxels, one side or one per axis (e.g. 8,64,64), rounded up to valid sizes; default: the network's declared output, at least 96 (2D) or 32 (3D).", whole: true);
         var spacing = Spacing("Voxel spacing of volumes along depth, height, width (e.g. 50,4,4 for 4x4x50 nm): gives TIFF stacks the spacing they do not store and replaces NIfTI's. It shapes the 3D weight map, the instances and the deformation.");
         var memory = UNetCommandLine.Ranges.PositiveFinite(new Option<double?>("--memory") { Description = "GiB a training step's activations may take (the compiler's estimate); a larger batch is refused with the largest that fits. Default: 3/4 of the memory available." }, 1 << 20);
+        var diceWeight = UNetCommandLine.Ranges.ZeroOrMoreFinite(new Option<double?>("--dice-weight") { Description = "Weight of the soft Dice term added to the cross-entropy (default 1; 0: none, the paper's loss)." }, float.MaxValue);
+        var borderWeight = UNetCommandLine.Ranges.ZeroOrMoreFinite(new Option<double?>("--border-weight") { Description = "The weight map's w0: extra weight on the gaps between touching objects (default 10, the paper's; 0: none)." }, float.MaxValue);
+        var classBalance = UNetCommandLine.Ranges.OneOf(new Option<string>("--class-balance") { Description = "on (default, the paper's): rare classes weigh as much as frequent ones; off: every class weighs 1. With --border-weight 0 and --dice-weight 0, off is plain cross-entropy, which minimises the pixel error.", DefaultValueFactory = _ => "on" }, "on", "off");
         var precision = Precision("fp32 (default), bf16: mixed precision (a bfloat16 copy computes, the float32 weights and checkpoints learn), or auto: bf16 where the CPU has avx512_bf16 or AMX.", "fp32");
         var command = new Command("train", "Train a network on labelled images or volumes (default: synthetic cells, 2D or 3D as the network) and write a checkpoint, metrics and pictures.")
         {
-            architecture, data, output, minutes, steps, epochs, stepsPerEpoch, batch, rate, optimizer, validation, seed, resume, overwrite, schedule, tile, unlabelled, spacing, precision, memory,
+            architecture, data, output, minutes, steps, epochs, stepsPerEpoch, batch, rate, optimizer, validation, seed, resume, overwrite, schedule, tile, unlabelled, spacing, precision, memory, diceWeight, borderWeight, classBalance,
         };
         command.SetAction(result => UNetCommandLine.Guard(() =>
         {
@@ -101,6 +104,9 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
                 Optimizer = string.Equals(result.GetValue(optimizer), "sgd", StringComparison.OrdinalIgnoreCase) ? OptimizerKind.Sgd : OptimizerKind.Adam,
                 Schedule = result.GetValue(schedule),
                 Seed = result.GetValue(seed),
+                DiceWeight = result.GetValue(diceWeight) ?? 1.0,
+                BorderWeight = (float)(result.GetValue(borderWeight) ?? WeightMap.DefaultW0),
+                ClassBalance = string.Equals(result.GetValue(classBalance), "on", StringComparison.OrdinalIgnoreCase),
                 OutputTile = result.GetValue(tile) is { Length: 1 } side ? (int)side[0] : null,
                 OutputTileSizes = result.GetValue(tile) is { Length: > 1 } sizes ? sizes.Select(v => (int)v).ToArray() : null,
                 OutputFolder = result.GetValue(output)!,

@@ -19,7 +19,16 @@ public sealed record NetworkEntry(string Name, Type Type)
     public nn.Module<Tensor, Tensor> Create()
     {
         var constructor = NetworkCatalog.DefaultConstructor(Type)!;
-        return (nn.Module<Tensor, Tensor>)constructor.Invoke(constructor.GetParameters().Select(p => p.DefaultValue == DBNull.Value ? null : p.DefaultValue).ToArray());
+        try
+        {
+            return (nn.Module<Tensor, Tensor>)constructor.Invoke(constructor.GetParameters().Select(p => p.DefaultValue == DBNull.Value ? null : p.DefaultValue).ToArray());
+        }
+        catch (TargetInvocationException exception) when (exception.InnerException is { } inner)
+        {
+            // The constructor's own failure (libtorch not loadable, a bad argument), not reflection's wrapper.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(inner);
+            throw;
+        }
     }
 
     /// <summary>The network's layer table (its static <c>Summary()</c>).</summary>

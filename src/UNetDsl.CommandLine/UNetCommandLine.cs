@@ -19,7 +19,7 @@ namespace UNetDsl.CommandLine;
 /// <remarks>
 /// Exit codes: 0 done; 1 the command line cannot be parsed or an option is out of range; 2 bad input (a missing or
 /// unreadable file, a label the network cannot have, a checkpoint that would be overwritten); 3 training diverged;
-/// 4 out of memory; 70 an unexpected failure (a bug: the message says where to report it); 130 interrupted (Ctrl-C or
+/// 4 out of memory; 69 TorchSharp's native library cannot be loaded on this machine; 70 an unexpected failure (a bug: the message says where to report it); 130 interrupted (Ctrl-C or
 /// SIGTERM) after saving what was learned.
 /// </remarks>
 public static class UNetCommandLine
@@ -35,6 +35,9 @@ public static class UNetCommandLine
 
     /// <summary>Exit code of running out of memory.</summary>
     public const int OutOfMemory = 4;
+
+    /// <summary>Exit code of a machine on which TorchSharp's native library cannot be loaded (sysexits' EX_UNAVAILABLE).</summary>
+    public const int NativeLibraryUnavailable = 69;
 
     /// <summary>Exit code of an unexpected failure.</summary>
     public const int UnexpectedFailure = 70;
@@ -104,6 +107,11 @@ public static class UNetCommandLine
             Error("out of memory: " + exception.Message.Split('\n')[0] + ". Use a smaller --batch, a smaller network, or smaller images; the last checkpoint is kept.");
             return OutOfMemory;
         }
+        catch (Exception exception) when (NativeLoadFailure(exception) is { } failure)
+        {
+            Error($"TorchSharp's native library cannot be loaded on this machine: {LoaderReason(failure)}. libtorch 2.10 needs libstdc++ with GLIBCXX_3.4.32 (GCC 13 or later; on Debian 12, libstdc++6 from trixie, which eng/setup-native.sh in UNetDsl's repository installs) and the app's runtimes/ folder beside it.");
+            return NativeLibraryUnavailable;
+        }
         catch (ArgumentException exception)
         {
             Error(WithoutParameterSuffix(exception));
@@ -133,6 +141,30 @@ public static class UNetCommandLine
         var actual = message.IndexOf("\nActual value was", StringComparison.Ordinal);
         message = actual >= 0 ? message[..actual] : message;
         return exception.ParamName is null ? message : message.Replace($" (Parameter '{exception.ParamName}')", string.Empty, StringComparison.Ordinal);
+    }
+
+    // The loader's failure may arrive wrapped: in a TargetInvocationException when a network is built by reflection,
+    // in a TypeInitializationException when a static constructor touched libtorch first.
+    private static DllNotFoundException? NativeLoadFailure(Exception? exception)
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is DllNotFoundException notFound)
+            {
+                return notFound;
+            }
+        }
+
+        return null;
+    }
+
+    // The loader lists every path it tried; the line that names a missing symbol version or dependency says why.
+    private static string LoaderReason(DllNotFoundException failure)
+    {
+        var lines = failure.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return lines.FirstOrDefault(l => l.Contains("version `", StringComparison.Ordinal) || l.Contains("required by", StringComparison.Ordinal))
+            ?? lines.FirstOrDefault()
+            ?? failure.GetType().Name;
     }
 
     private static bool IsOutOfMemory(Exception exception) =>
@@ -204,6 +236,18 @@ public static class UNetCommandLine
                 if (Value<double?>(result) is { } value && !(value > 0 && value <= maximum))
                 {
                     result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} is {value}; it must be a finite number above 0{(maximum < double.MaxValue ? $" and at most {maximum:G8}" : string.Empty)}."));
+                }
+            });
+            return option;
+        }
+
+        public static Option<double?> ZeroOrMoreFinite(Option<double?> option, double maximum)
+        {
+            option.Validators.Add(result =>
+            {
+                if (Value<double?>(result) is { } value && !(value >= 0 && value <= maximum))
+                {
+                    result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} is {value}; it must be a finite number, 0 or more and at most {maximum:G8}."));
                 }
             });
             return option;

@@ -74,6 +74,13 @@ public sealed record TrainingOptions
     /// <summary>The border term's weight w0 of the weight map (10 in the paper; 0 leaves only class balancing).</summary>
     public float BorderWeight { get; init; } = WeightMap.DefaultW0;
 
+    /// <summary>
+    /// The weight map's class balancing w_c (the paper's), on by default: rare classes weigh as much as frequent ones,
+    /// which favours their recall. Off, every class weighs 1: with <see cref="BorderWeight"/> and
+    /// <see cref="DiceWeight"/> 0 the loss is plain cross-entropy, whose argmax is what minimises the pixel error.
+    /// </summary>
+    public bool ClassBalance { get; init; } = true;
+
     /// <summary>The wanted output tile side in pixels or voxels on every axis; rounded up to the network's valid sizes.
     /// Null: the network's declared output size, at least 96 (2D) or 32 (3D).</summary>
     public int? OutputTile { get; init; }

@@ -23,7 +23,7 @@ public static class TrainingPictures
         Directory.CreateDirectory(folder);
         var (w, h) = (sample.Image.Width, sample.Image.Height);
         var labels = sample.Classes();
-        SegmentationPictures.Scaled(Path.Combine(folder, "weight-map.png"), WeightMap.ComputeForClasses(labels, sample.Instances, classes, w, h, plan.BorderWeight, ignore: Losses.Unlabelled), w, h);
+        SegmentationPictures.Scaled(Path.Combine(folder, "weight-map.png"), WeightMap.ComputeForClasses(labels, sample.Instances, classes, w, h, plan.BorderWeight, ignore: Losses.Unlabelled, balanceClasses: plan.ClassBalance), w, h);
 
         // The image and its labels deformed by one random field, side by side.
         using var scope = NewDisposeScope();
@@ -60,7 +60,7 @@ public static class TrainingPictures
         Directory.CreateDirectory(folder);
         var image = sample.Image;
         var (d, h, w) = (image.Depth, image.Height, image.Width);
-        var weights = WeightMap.ComputeForClasses(sample.Classes.Labels, sample.InstanceLabels(), classes, d, h, w, image.Spacing, plan.BorderWeight, ignore: Losses.Unlabelled);
+        var weights = WeightMap.ComputeForClasses(sample.Classes.Labels, sample.InstanceLabels(), classes, d, h, w, image.Spacing, plan.BorderWeight, ignore: Losses.Unlabelled, balanceClasses: plan.ClassBalance);
         var top = Math.Max(1e-6f, weights.Max());
         VolumePictures.OrthogonalSlices(Path.Combine(folder, "weight-map-slices.png"), image with { Voxels = Array.ConvertAll(weights, v => v / top) }, null, classes);
 

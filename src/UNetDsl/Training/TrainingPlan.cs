@@ -24,6 +24,8 @@ namespace UNetDsl.Training;
 /// <param name="Classes">The network's classes.</param>
 /// <param name="Precision">Float32, or BFloat16 mixed precision (resolved: never Auto); float32 for checkpoints
 /// written before it was recorded.</param>
+/// <param name="ClassBalance">The weight map's class balancing w_c (the paper's) on; on for checkpoints written before
+/// it was recorded.</param>
 public sealed record TrainingPlan(
     long TotalSteps,
     int StepsPerEpoch,
@@ -38,7 +40,8 @@ public sealed record TrainingPlan(
     int[] InputTile,
     int[] OutputTile,
     int Classes,
-    ComputePrecision Precision = ComputePrecision.Float32)
+    ComputePrecision Precision = ComputePrecision.Float32,
+    bool ClassBalance = true)
 {
     /// <summary>The learning rate of the step that follows <paramref name="stepsDone"/> steps.</summary>
     /// <param name="stepsDone">Steps done so far.</param>
@@ -84,6 +87,24 @@ public sealed record TrainingPlan(
         CultureInfo.InvariantCulture,
         $"{TotalSteps:N0} steps of {BatchSize} tile(s) {string.Join("x", InputTile)} -> {string.Join("x", OutputTile)}, {Optimizer} at {LearningRate:G3} ({Schedule}), epochs of {StepsPerEpoch} steps, seed {Seed}{(Precision == ComputePrecision.BFloat16 ? ", bfloat16 mixed precision" : string.Empty)}");
 
+    /// <summary>The loss in words, e.g. "cross-entropy weighted by class balance and border w0 10 + 1 x soft Dice".</summary>
+    public string DescribeLoss()
+    {
+        var weights = new List<string>();
+        if (ClassBalance)
+        {
+            weights.Add("class balance");
+        }
+
+        if (BorderWeight > 0)
+        {
+            weights.Add(string.Create(CultureInfo.InvariantCulture, $"border w0 {BorderWeight:G3}"));
+        }
+
+        var crossEntropy = weights.Count == 0 ? "plain cross-entropy" : "cross-entropy weighted by " + string.Join(" and ", weights);
+        return DiceWeight > 0 ? string.Create(CultureInfo.InvariantCulture, $"{crossEntropy} + {DiceWeight:G3} x soft Dice") : crossEntropy;
+    }
+
     /// <summary>The differences between this plan and <paramref name="other"/>, as "name: this vs other" phrases.</summary>
     /// <param name="other">Another plan.</param>
     public IReadOnlyList<string> DifferencesFrom(TrainingPlan other)
@@ -107,6 +128,7 @@ public sealed record TrainingPlan(
         Compare(nameof(Augment), Augment, other.Augment);
         Compare(nameof(DiceWeight), DiceWeight, other.DiceWeight);
         Compare(nameof(BorderWeight), BorderWeight, other.BorderWeight);
+        Compare(nameof(ClassBalance), ClassBalance, other.ClassBalance);
         Compare(nameof(OutputTile), string.Join("x", OutputTile), string.Join("x", other.OutputTile));
         Compare(nameof(Precision), Precision, other.Precision);
         return differences;

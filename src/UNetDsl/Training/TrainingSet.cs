@@ -77,7 +77,7 @@ internal sealed class ImageTrainingSet(SegmentationData data) : TrainingSet<Segm
     }
 
     public override TrainingTiles CreateTiles(TrainingPlan plan) =>
-        new(Training, plan.Classes, plan.InputTile, plan.OutputTile, plan.BorderWeight);
+        new(Training, plan.Classes, plan.InputTile, plan.OutputTile, plan.BorderWeight, plan.ClassBalance);
 
     public override IAugmentation CreateAugmentation(TrainingPlan plan) => new ElasticDeformation();
 
@@ -109,7 +109,7 @@ internal sealed class VolumeTrainingSet(VolumeData data) : TrainingSet<VolumeSam
     }
 
     public override TrainingTiles CreateTiles(TrainingPlan plan) =>
-        new(Training, plan.Classes, plan.InputTile, plan.OutputTile, plan.BorderWeight);
+        new(Training, plan.Classes, plan.InputTile, plan.OutputTile, plan.BorderWeight, plan.ClassBalance);
 
     // One deformation for the run: its spacing is the first volume's (a folder's volumes share their scanner's).
     public override IAugmentation CreateAugmentation(TrainingPlan plan) =>

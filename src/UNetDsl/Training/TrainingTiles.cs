@@ -27,7 +27,8 @@ public sealed class TrainingTiles : IDisposable
     /// <param name="inputTile">Input tile (height, width).</param>
     /// <param name="outputTile">Output tile (height, width).</param>
     /// <param name="borderWeight">The weight map's w0.</param>
-    public TrainingTiles(IReadOnlyList<SegmentationSample> samples, int classes, int[] inputTile, int[] outputTile, float borderWeight)
+    /// <param name="balanceClasses">The weight map's class balancing w_c on (the paper's) or off.</param>
+    public TrainingTiles(IReadOnlyList<SegmentationSample> samples, int classes, int[] inputTile, int[] outputTile, float borderWeight, bool balanceClasses = true)
         : this(inputTile, outputTile, 2)
     {
         ArgumentNullException.ThrowIfNull(samples);
@@ -35,7 +36,7 @@ public sealed class TrainingTiles : IDisposable
         {
             var (w, h) = (sample.Image.Width, sample.Image.Height);
             var labels = sample.Classes();
-            var weights = WeightMap.ComputeForClasses(labels, sample.Instances, classes, w, h, borderWeight, ignore: Losses.Unlabelled);
+            var weights = WeightMap.ComputeForClasses(labels, sample.Instances, classes, w, h, borderWeight, ignore: Losses.Unlabelled, balanceClasses: balanceClasses);
             Add(sample.Image.Pixels, labels, weights, [h, w]);
         }
     }
@@ -46,8 +47,9 @@ public sealed class TrainingTiles : IDisposable
     /// <param name="inputTile">Input tile (depth, height, width).</param>
     /// <param name="outputTile">Output tile (depth, height, width).</param>
     /// <param name="borderWeight">The weight map's w0 (its border term measured in the volume's spacing, see
-    /// <see cref="WeightMap.ComputeForClasses(int[], int[], int, int, int, int, double[], float, float, double, int?)"/>).</param>
-    public TrainingTiles(IReadOnlyList<VolumeSample> samples, int classes, int[] inputTile, int[] outputTile, float borderWeight)
+    /// <see cref="WeightMap.ComputeForClasses(int[], int[], int, int, int, int, double[], float, float, double, int?, bool)"/>).</param>
+    /// <param name="balanceClasses">The weight map's class balancing w_c on (the paper's) or off.</param>
+    public TrainingTiles(IReadOnlyList<VolumeSample> samples, int classes, int[] inputTile, int[] outputTile, float borderWeight, bool balanceClasses = true)
         : this(inputTile, outputTile, 3)
     {
         ArgumentNullException.ThrowIfNull(samples);
@@ -55,7 +57,7 @@ public sealed class TrainingTiles : IDisposable
         {
             var (d, h, w) = (sample.Image.Depth, sample.Image.Height, sample.Image.Width);
             var labels = sample.Classes.Labels;
-            var weights = WeightMap.ComputeForClasses(labels, sample.InstanceLabels(), classes, d, h, w, sample.Image.Spacing, borderWeight, ignore: Losses.Unlabelled);
+            var weights = WeightMap.ComputeForClasses(labels, sample.InstanceLabels(), classes, d, h, w, sample.Image.Spacing, borderWeight, ignore: Losses.Unlabelled, balanceClasses: balanceClasses);
             Add(sample.Image.Voxels, labels, weights, [d, h, w]);
         }
     }

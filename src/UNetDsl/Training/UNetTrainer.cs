@@ -182,7 +182,7 @@ public static class UNetTrainer
                 options.Steps ?? (options.Epochs is { } epochs ? (long)epochs * options.StepsPerEpoch : 0),
                 options.StepsPerEpoch, options.BatchSize, options.LearningRate, options.Optimizer, options.Schedule, options.Seed,
                 options.Augment, options.DiceWeight, options.BorderWeight, inputTile, outputTile, geometry.OutputChannels,
-                PrecisionChoice.Resolve(options.Precision));
+                PrecisionChoice.Resolve(options.Precision), options.ClassBalance);
             if (existing is not null)
             {
                 plan = ResumedPlan(existing, plan);
@@ -212,6 +212,7 @@ public static class UNetTrainer
             }
 
             Say($"Network: {geometry.Name}, {geometry.ParameterCount:N0} parameters, training {((mixed?.ChannelsLast ?? channelsLast) ? "channels-last" : "NCHW")} in {PrecisionChoice.Describe(plan.Precision)}; plan: {plan.Describe()}.");
+            Say($"Loss: {plan.DescribeLoss()}.");
             _firstStepOfCall = _step;
             var stop = Loop(optimizer, tiles, deformation, plan);
             if (_step != _savedStep)

@@ -23,10 +23,12 @@ public static partial class WeightMap
     /// <param name="sigma">Width of the border term in voxels of the finest axis (pixels of a slice when z is the coarse one); 5 in the paper.</param>
     /// <param name="tolerance">See <see cref="Compute"/>; the cut-off is in units of the smallest spacing too.</param>
     /// <param name="ignore">A class value that means "unlabelled": those voxels get weight 0 and are not counted; or null.</param>
+    /// <param name="balanceClasses">True (the paper's): w_c as above. False: every class weighs 1, so the weights
+    /// are the border term alone on 1 (plain cross-entropy where <paramref name="w0"/> is 0).</param>
     /// <returns>One weight per voxel, in the order of <paramref name="classes"/>.</returns>
     /// <remarks>
     /// <para>
-    /// An image is the case depth 1, spacing (1, 1, 1): <see cref="ComputeForClasses(int[], int[], int, int, int, float, float, double, int?)"/>
+    /// An image is the case depth 1, spacing (1, 1, 1): <see cref="ComputeForClasses(int[], int[], int, int, int, float, float, double, int?, bool)"/>
     /// gives the same weights to the bit.
     /// </para>
     /// <para>
@@ -41,7 +43,7 @@ public static partial class WeightMap
     /// numbers, a class is out of range, or an instance label is negative.
     /// </exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="classCount"/>, <paramref name="w0"/>, <paramref name="sigma"/> or <paramref name="tolerance"/> is out of range.</exception>
-    public static float[] ComputeForClasses(int[] classes, int[] instances, int classCount, int depth, int height, int width, double[] spacing, float w0 = DefaultW0, float sigma = DefaultSigma, double tolerance = DefaultTolerance, int? ignore = null)
+    public static float[] ComputeForClasses(int[] classes, int[] instances, int classCount, int depth, int height, int width, double[] spacing, float w0 = DefaultW0, float sigma = DefaultSigma, double tolerance = DefaultTolerance, int? ignore = null, bool balanceClasses = true)
     {
         ArgumentNullException.ThrowIfNull(classes);
         ArgumentNullException.ThrowIfNull(instances);
@@ -74,7 +76,7 @@ public static partial class WeightMap
         }
 
         var majority = (double)Math.Max(1, counts.Max());
-        var classWeights = counts.Select(n => n == 0 ? 1f : (float)(majority / n)).ToArray();
+        var classWeights = counts.Select(n => n == 0 || !balanceClasses ? 1f : (float)(majority / n)).ToArray();
         var weights = new float[classes.Length];
         for (var i = 0; i < weights.Length; i++)
         {

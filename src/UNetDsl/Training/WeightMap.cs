@@ -90,7 +90,8 @@ public static partial class WeightMap
     /// <param name="sigma">Width of the border term in pixels; 5 in the paper.</param>
     /// <param name="tolerance">See <see cref="Compute"/>.</param>
     /// <param name="ignore">A label value that means "unlabelled": those pixels get weight 0; or null.</param>
-    public static float[] ComputeForClasses(int[] classes, int[] instances, int classCount, int width, int height, float w0 = DefaultW0, float sigma = DefaultSigma, double tolerance = DefaultTolerance, int? ignore = null)
+    /// <param name="balanceClasses">True (the paper's): class weights w_c balance the class frequencies. False: every class weighs 1.</param>
+    public static float[] ComputeForClasses(int[] classes, int[] instances, int classCount, int width, int height, float w0 = DefaultW0, float sigma = DefaultSigma, double tolerance = DefaultTolerance, int? ignore = null, bool balanceClasses = true)
     {
         ArgumentNullException.ThrowIfNull(classes);
         ArgumentNullException.ThrowIfNull(instances);
@@ -100,7 +101,7 @@ public static partial class WeightMap
         }
 
         // An image is a volume of one slice with square pixels, and gets the same weights to the bit.
-        return ComputeForClasses(classes, instances, classCount, 1, height, width, SquarePixels, w0, sigma, tolerance, ignore);
+        return ComputeForClasses(classes, instances, classCount, 1, height, width, SquarePixels, w0, sigma, tolerance, ignore, balanceClasses);
     }
 
     private static void CheckBorder(float w0, float sigma, double tolerance)

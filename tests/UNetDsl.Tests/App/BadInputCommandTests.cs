@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using System.Threading;
+using UNetDsl.CommandLine;
 using UNetDsl.Data;
 using UNetDsl.Training;
 using Xunit;
@@ -51,6 +52,11 @@ public sealed class BadInputCommandTests : IDisposable
     [InlineData("--steps", "0", "--steps is 0; it must be 1 or more.")]
     [InlineData("--validation", "-1", "--validation is -1; it must be 0 or more.")]
     [InlineData("--optimizer", "rmsprop", "--optimizer is 'rmsprop'; it must be one of adam, sgd.")]
+    [InlineData("--dice-weight", "-1", "--dice-weight is -1; it must be a finite number, 0 or more and at most 3.4028235E+38.")]
+    [InlineData("--dice-weight", "NaN", "--dice-weight is NaN; it must be a finite number, 0 or more")]
+    [InlineData("--border-weight", "Infinity", "--border-weight is Infinity; it must be a finite number, 0 or more")]
+    [InlineData("--border-weight", "1e39", "--border-weight is 1E+39; it must be a finite number, 0 or more and at most 3.4028235E+38.")]
+    [InlineData("--class-balance", "maybe", "--class-balance is 'maybe'; it must be one of on, off.")]
     [InlineData("--batch", "many", "Cannot parse argument 'many' for option '--batch'")]
     public void An_option_out_of_range_is_a_parse_error_before_any_work(string option, string value, string message)
     {
@@ -251,6 +257,36 @@ public sealed class BadInputCommandTests : IDisposable
         (code, output) = Unet("summary", "--assembly", notAnAssembly);
         Assert.Equal(2, code);
         Assert.Contains("is not a .NET assembly", output, StringComparison.Ordinal);
+        AssertOneErrorLine(output);
+    }
+
+    [Fact]
+    public void A_native_library_the_loader_cannot_load_is_one_error_line_naming_the_missing_version_and_the_fix()
+    {
+        // What the .NET loader reports when libLibTorchSharp.so needs a newer libstdc++, as a network's constructor
+        // (called by reflection) meets it.
+        var loader = new DllNotFoundException(
+            "Unable to load shared library 'LibTorchSharp' or one of its dependencies.\n"
+            + "/app/runtimes/linux-x64/native/LibTorchSharp.so: cannot open shared object file: No such file or directory\n"
+            + "/lib/x86_64-linux-gnu/libstdc++.so.6: version `GLIBCXX_3.4.32' not found (required by /app/runtimes/linux-x64/native/libLibTorchSharp.so)\n"
+            + "/app/libLibTorchSharp.so: cannot open shared object file: No such file or directory\n");
+        var error = new StringWriter();
+        var original = Console.Error;
+        Console.SetError(error);
+        int code;
+        try
+        {
+            code = UNetCommandLine.Guard(() => throw new System.Reflection.TargetInvocationException(loader));
+        }
+        finally
+        {
+            Console.SetError(original);
+        }
+
+        var output = error.ToString();
+        Assert.Equal(UNetCommandLine.NativeLibraryUnavailable, code);
+        Assert.Contains("error: TorchSharp's native library cannot be loaded on this machine: /lib/x86_64-linux-gnu/libstdc++.so.6: version `GLIBCXX_3.4.32' not found", output, StringComparison.Ordinal);
+        Assert.Contains("eng/setup-native.sh", output, StringComparison.Ordinal);
         AssertOneErrorLine(output);
     }
 }

@@ -151,6 +151,31 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public void The_loss_is_chosen_on_the_command_line_recorded_in_the_plan_and_kept_on_resume()
+    {
+        var run = Path.Combine(_folder, "loss");
+        var (code, output) = Unet("train", "--steps", "4", "--steps-per-epoch", "2", "--validation", "1", "--batch", "1", "--class-balance", "off", "--border-weight", "0", "--dice-weight", "0", "--out", run);
+        Assert.True(code == 0, output);
+        Assert.Contains("Loss: plain cross-entropy.", output, StringComparison.Ordinal);
+        var checkpoint = Path.Combine(run, TrainingOptions.CheckpointFileName);
+        var plan = Checkpoint.ReadInfo(checkpoint).Plan!;
+        Assert.Equal((false, 0f, 0.0), (plan.ClassBalance, plan.BorderWeight, plan.DiceWeight));
+
+        // A resumed run keeps the recorded loss and says which options it left as recorded.
+        (code, output) = Unet("train", "--steps", "6", "--validation", "1", "--class-balance", "on", "--border-weight", "3", "--out", run, "--resume");
+        Assert.True(code == 0, output);
+        Assert.Contains("BorderWeight 3 (checkpoint: 0)", output, StringComparison.Ordinal);
+        Assert.Contains("ClassBalance True (checkpoint: False)", output, StringComparison.Ordinal);
+        plan = Checkpoint.ReadInfo(checkpoint).Plan!;
+        Assert.Equal((false, 0f, 0.0, 6L), (plan.ClassBalance, plan.BorderWeight, plan.DiceWeight, plan.TotalSteps));
+
+        // The defaults are the paper's weighted cross-entropy plus soft Dice.
+        (code, output) = Unet("train", "--steps", "1", "--validation", "1", "--batch", "1", "--out", Path.Combine(_folder, "default-loss"));
+        Assert.True(code == 0, output);
+        Assert.Contains("Loss: cross-entropy weighted by class balance and border w0 10 + 1 x soft Dice.", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Killing_training_at_any_moment_leaves_a_loadable_checkpoint()
     {
         // One step per epoch: a checkpoint is written every few tens of milliseconds, so SIGKILLs land during writes.

@@ -75,6 +75,24 @@ public sealed class VolumeTrainingTests : IDisposable
     }
 
     [Fact]
+    public void Tiles_without_class_balance_or_border_weigh_every_labelled_voxel_one()
+    {
+        var data = SmallVolumes(classes: 3);
+        var (input, output) = UNetTrainer.Tiles(ValidTrainerVolumeNet.StaticGeometry, new[] { 8, 20, 20 });
+        using var plain = new TrainingTiles(data.Training, 3, input, output, borderWeight: 0, balanceClasses: false);
+        using var balanced = new TrainingTiles(data.Training, 3, input, output, borderWeight: 0);
+        using var scope = NewDisposeScope();
+
+        // The same draws from both: only the weights differ, 1 everywhere against w_c.
+        var (_, labels, weights) = plain.Draw(4, new Random(5), new Generator(5), null);
+        var (_, sameLabels, classWeights) = balanced.Draw(4, new Random(5), new Generator(5), null);
+        Assert.True(labels.equal(sameLabels).all().item<bool>());
+        Assert.Equal(1f, weights.min().item<float>());
+        Assert.Equal(1f, weights.max().item<float>());
+        Assert.True(classWeights.max().item<float>() > 1.2f, "the balanced tiles weigh a rarer class more");
+    }
+
+    [Fact]
     public void The_deformation_for_thick_slices_turns_and_flips_only_in_plane_and_moves_less_across_slices()
     {
         var thick = ElasticDeformation3D.ForSpacing([4, 1, 1], [8, 32, 32]);

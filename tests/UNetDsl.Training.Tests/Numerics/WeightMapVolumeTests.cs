@@ -200,6 +200,39 @@ public class WeightMapVolumeTests
     }
 
     [Fact]
+    public void Without_class_balancing_every_class_weighs_one_and_the_border_term_adds_the_same()
+    {
+        const int D = 4, H = 15, W = 13;
+        var random = new Random(43);
+        var instances = RandomVolume(random, D, H, W, 6);
+        var classes = instances.Select(l => l == 0 ? 0 : 1 + (l % 2)).ToArray();
+        classes[7] = 255;
+        var spacing = new[] { 2.0, 1, 1 };
+
+        // No border term: 1 on every labelled voxel (the plain cross-entropy's weights), 0 on the unlabelled one.
+        var plain = WeightMap.ComputeForClasses(classes, instances, 3, D, H, W, spacing, w0: 0, ignore: 255, balanceClasses: false);
+        for (var i = 0; i < classes.Length; i++)
+        {
+            Assert.Equal(classes[i] == 255 ? 0f : 1f, plain[i]);
+        }
+
+        // The border term on top is the balanced map's, voxel for voxel: only w_c went.
+        var balanced = WeightMap.ComputeForClasses(classes, instances, 3, D, H, W, spacing, ignore: 255);
+        var classWeights = WeightMap.ComputeForClasses(classes, instances, 3, D, H, W, spacing, w0: 0, ignore: 255);
+        var unbalanced = WeightMap.ComputeForClasses(classes, instances, 3, D, H, W, spacing, ignore: 255, balanceClasses: false);
+        Assert.Contains(Enumerable.Range(0, classes.Length), i => classWeights[i] > 1.5f);
+        Assert.Contains(Enumerable.Range(0, classes.Length), i => unbalanced[i] > 1.5f);
+        for (var i = 0; i < classes.Length; i++)
+        {
+            Assert.Equal(balanced[i] - classWeights[i], unbalanced[i] - plain[i], 5);
+        }
+
+        // The 2D overload passes the choice on.
+        var image = WeightMap.ComputeForClasses(classes.Take(H * W).ToArray(), instances.Take(H * W).ToArray(), 3, W, H, w0: 0, ignore: 255, balanceClasses: false);
+        Assert.All(Enumerable.Range(0, H * W), i => Assert.Equal(classes[i] == 255 ? 0f : 1f, image[i]));
+    }
+
+    [Fact]
     public void The_border_term_peaks_in_the_gap_between_two_touching_cells()
     {
         // Two boxes over slices 1..3, rows 3..12, one at x = 2..7, the other at x = 9..14: the plane x = 8 between them
