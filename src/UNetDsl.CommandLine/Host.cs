@@ -92,12 +92,13 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
             var catalog = Catalog(result);
             var network = catalog.Get(result.GetValue(architecture) ?? DefaultNetwork(catalog));
             var (givenSteps, givenEpochs, givenMinutes) = (result.GetValue(steps), result.GetValue(epochs), result.GetValue(minutes));
+            var recorded = result.GetValue(resume) ? RecordedPlan(result.GetValue(output)!) : null;
             var options = new TrainingOptions
             {
                 Steps = givenSteps,
                 Epochs = givenEpochs,
                 // A resumed plan runs to its end unless given a budget of its own; a new run gets 2.5 minutes.
-                Minutes = givenMinutes ?? (givenSteps is null && givenEpochs is null && !(result.GetValue(resume) && HoldsAPlan(result.GetValue(output)!)) ? 2.5 : null),
+                Minutes = givenMinutes ?? (givenSteps is null && givenEpochs is null && recorded is null ? 2.5 : null),
                 StepsPerEpoch = result.GetValue(stepsPerEpoch),
                 BatchSize = result.GetValue(batch),
                 LearningRate = result.GetValue(rate) ?? 1e-3,
@@ -115,24 +116,47 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
                 Precision = PrecisionChoice.Parse(result.GetValue(precision), "--precision"),
                 MemoryBudgetBytes = result.GetValue(memory) is { } gib ? Math.Max(1, (long)(gib * (1L << 30))) : null,
             };
+            if (recorded is not null)
+            {
+                // What the command line does not give, a resumed run takes from its plan: the trainer then names as
+                // "left as recorded" only the options the user gave that differ from it, never a default.
+                bool Given(Option option) => result.GetResult(option) is { Implicit: false };
+                options = options with
+                {
+                    StepsPerEpoch = Given(stepsPerEpoch) ? options.StepsPerEpoch : recorded.StepsPerEpoch,
+                    BatchSize = Given(batch) ? options.BatchSize : recorded.BatchSize,
+                    LearningRate = Given(rate) ? options.LearningRate : recorded.LearningRate,
+                    Optimizer = Given(optimizer) ? options.Optimizer : recorded.Optimizer,
+                    Schedule = Given(schedule) ? options.Schedule : recorded.Schedule,
+                    Seed = Given(seed) ? options.Seed : recorded.Seed,
+                    DiceWeight = Given(diceWeight) ? options.DiceWeight : recorded.DiceWeight,
+                    BorderWeight = Given(borderWeight) ? options.BorderWeight : recorded.BorderWeight,
+                    ClassBalance = Given(classBalance) ? options.ClassBalance : recorded.ClassBalance,
+                    OutputTile = Given(tile) ? options.OutputTile : null,
+                    OutputTileSizes = Given(tile) ? options.OutputTileSizes : recorded.OutputTile,
+                    Precision = Given(precision) ? options.Precision : recorded.Precision,
+                };
+            }
+
             return TrainCommand.Run(network, new DataSource(result.GetValue(data), result.GetValue(validation), result.GetValue(unlabelled), result.GetValue(spacing)), options);
         }));
         return command;
     }
 
     /// <summary>
-    /// True when <paramref name="folder"/> holds a checkpoint with a recorded plan, which --resume continues. An
-    /// unreadable one counts as none here: the trainer reports what is wrong with it.
+    /// The plan recorded in the checkpoint in <paramref name="folder"/>, which --resume continues, or null. An
+    /// unreadable checkpoint counts as none here: the trainer reports what is wrong with it.
     /// </summary>
-    private static bool HoldsAPlan(string folder)
+    private static TrainingPlan? RecordedPlan(string folder)
     {
+        var path = Path.Combine(folder, TrainingOptions.CheckpointFileName);
         try
         {
-            return Checkpoint.RecordsPlan(Path.Combine(folder, TrainingOptions.CheckpointFileName));
+            return File.Exists(path) ? Checkpoint.ReadInfo(path).Plan : null;
         }
         catch (Exception exception) when (exception is IOException or InvalidDataException or UnauthorizedAccessException)
         {
-            return false;
+            return null;
         }
     }
 

@@ -161,11 +161,14 @@ public sealed class CommandLineTests : IDisposable
         var plan = Checkpoint.ReadInfo(checkpoint).Plan!;
         Assert.Equal((false, 0f, 0.0), (plan.ClassBalance, plan.BorderWeight, plan.DiceWeight));
 
-        // A resumed run keeps the recorded loss and says which options it left as recorded.
+        // A resumed run keeps the recorded loss and names the options given that it left as recorded, and only those:
+        // the defaults of --dice-weight (1) and --batch (4) differ from the plan too, but were not given.
         (code, output) = Unet("train", "--steps", "6", "--validation", "1", "--class-balance", "on", "--border-weight", "3", "--out", run, "--resume");
         Assert.True(code == 0, output);
         Assert.Contains("BorderWeight 3 (checkpoint: 0)", output, StringComparison.Ordinal);
         Assert.Contains("ClassBalance True (checkpoint: False)", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("DiceWeight", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("BatchSize", output, StringComparison.Ordinal);
         plan = Checkpoint.ReadInfo(checkpoint).Plan!;
         Assert.Equal((false, 0f, 0.0, 6L), (plan.ClassBalance, plan.BorderWeight, plan.DiceWeight, plan.TotalSteps));
 
