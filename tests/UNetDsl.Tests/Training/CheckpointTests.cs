@@ -61,6 +61,25 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void A_plan_recorded_before_precision_and_class_balance_reads_as_float32_with_class_balance()
+    {
+        // A plan as earlier versions wrote it (no Precision, no ClassBalance) in a checkpoint header, and the same
+        // header as this version writes it with class balancing off: the first reads as the old behaviour, the second
+        // keeps what it records.
+        var plan = new TrainingPlan(20, 5, 2, 1e-3, OptimizerKind.Adam, ScheduleKind.Polynomial, 1, true, 0, 0, [44, 44], [4, 4], 2, ComputePrecision.BFloat16, ClassBalance: false);
+        var json = System.Text.Json.JsonSerializer.Serialize(Info(1) with { Plan = plan });
+        var node = System.Text.Json.Nodes.JsonNode.Parse(json)!;
+        node["Plan"]!.AsObject().Remove("Precision");
+        node["Plan"]!.AsObject().Remove("ClassBalance");
+        var old = System.Text.Json.JsonSerializer.Deserialize<CheckpointInfo>(node.ToJsonString())!.Plan!;
+        Assert.Equal((ComputePrecision.Float32, true), (old.Precision, old.ClassBalance));
+        var current = System.Text.Json.JsonSerializer.Deserialize<CheckpointInfo>(json)!.Plan!;
+        Assert.Equal((ComputePrecision.BFloat16, false), (current.Precision, current.ClassBalance));
+        Assert.Empty(current.DifferencesFrom(plan));
+        Assert.Equal(["ClassBalance True (checkpoint: False)"], (plan with { ClassBalance = true }).DifferencesFrom(plan));
+    }
+
+    [Fact]
     public void Truncated_and_foreign_files_are_named_errors()
     {
         var path = Path.Combine(_folder, "b.unet");
