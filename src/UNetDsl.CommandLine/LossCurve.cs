@@ -25,7 +25,8 @@ public static class LossCurve
             axis.Label.Text = "IoU";
         }
 
-        plot.ShowLegend();
+        // Below the axes, outside the data: inside, wherever it stands, it covers a curve's start or end.
+        plot.ShowLegend(ScottPlot.Edge.Bottom);
         plot.Title("Training");
         var temporary = path + ".tmp.png";
         plot.SavePng(temporary, 800, 450);
