@@ -149,10 +149,9 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
     /// </summary>
     private static TrainingPlan? RecordedPlan(string folder)
     {
-        var path = Path.Combine(folder, TrainingOptions.CheckpointFileName);
         try
         {
-            return File.Exists(path) ? Checkpoint.ReadInfo(path).Plan : null;
+            return Checkpoint.RecordedPlan(Path.Combine(folder, TrainingOptions.CheckpointFileName));
         }
         catch (Exception exception) when (exception is IOException or InvalidDataException or UnauthorizedAccessException)
         {

@@ -19,8 +19,8 @@ namespace UNetDsl.CommandLine;
 /// <remarks>
 /// Exit codes: 0 done; 1 the command line cannot be parsed or an option is out of range; 2 bad input (a missing or
 /// unreadable file, a label the network cannot have, a checkpoint that would be overwritten); 3 training diverged;
-/// 4 out of memory; 69 TorchSharp's native library cannot be loaded on this machine; 70 an unexpected failure (a bug: the message says where to report it); 130 interrupted (Ctrl-C or
-/// SIGTERM) after saving what was learned.
+/// 4 out of memory; 69 TorchSharp's native library cannot be loaded on this machine; 70 an unexpected failure (a bug:
+/// the message says where to report it); 130 interrupted (Ctrl-C or SIGTERM) after saving what was learned.
 /// </remarks>
 public static class UNetCommandLine
 {
@@ -229,25 +229,20 @@ public static class UNetCommandLine
             return option;
         }
 
-        public static Option<double?> PositiveFinite(Option<double?> option, double maximum = double.MaxValue)
-        {
-            option.Validators.Add(result =>
-            {
-                if (Value<double?>(result) is { } value && !(value > 0 && value <= maximum))
-                {
-                    result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} is {value}; it must be a finite number above 0{(maximum < double.MaxValue ? $" and at most {maximum:G8}" : string.Empty)}."));
-                }
-            });
-            return option;
-        }
+        public static Option<double?> PositiveFinite(Option<double?> option, double maximum = double.MaxValue) =>
+            Within(option, value => value > 0 && value <= maximum, string.Create(CultureInfo.InvariantCulture, $"a finite number above 0{(maximum < double.MaxValue ? $" and at most {maximum:G8}" : string.Empty)}"));
 
-        public static Option<double?> ZeroOrMoreFinite(Option<double?> option, double maximum)
+        public static Option<double?> ZeroOrMoreFinite(Option<double?> option, double maximum) =>
+            Within(option, value => value >= 0 && value <= maximum, string.Create(CultureInfo.InvariantCulture, $"a finite number, 0 or more and at most {maximum:G8}"));
+
+        // NaN fails every comparison, so `allowed` refuses it as well as the values out of range.
+        private static Option<double?> Within(Option<double?> option, Func<double, bool> allowed, string requirement)
         {
             option.Validators.Add(result =>
             {
-                if (Value<double?>(result) is { } value && !(value >= 0 && value <= maximum))
+                if (Value<double?>(result) is { } value && !allowed(value))
                 {
-                    result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} is {value}; it must be a finite number, 0 or more and at most {maximum:G8}."));
+                    result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} is {value}; it must be {requirement}."));
                 }
             });
             return option;

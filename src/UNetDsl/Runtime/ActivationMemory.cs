@@ -98,8 +98,8 @@ public sealed class ActivationMemory
 
     /// <summary>
     /// Whether a training step in the number format of <paramref name="bytesPerElement"/> (2: bfloat16, the only 2-byte
-    /// format UNetDsl trains in; 4: float32) runs channels-last, as <c>PrepareForTraining</c> lays the network out on this CPU: where the network can (no
-    /// instance or group norm) and <see cref="Layer.ChannelsLastTrainsFaster"/> says so.
+    /// format UNetDsl trains in; 4: float32) runs channels-last, as <c>PrepareForTraining</c> lays the network out on
+    /// this CPU: where the network can (no instance or group norm) and <see cref="Layer.ChannelsLastTrainsFaster"/> says so.
     /// </summary>
     public bool TrainsChannelsLast(int bytesPerElement = 4) =>
         _trainingChannelsLast.Length > 0 && Layer.ChannelsLastTrainsFaster(bytesPerElement == 2 ? ScalarType.BFloat16 : ScalarType.Float32);

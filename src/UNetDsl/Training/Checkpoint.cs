@@ -172,11 +172,11 @@ public static class Checkpoint
         }
     }
 
-    /// <summary>True when <paramref name="path"/> is a checkpoint whose header records a training plan, which resuming
-    /// continues; false when there is no such file or it records none (written by import or outside the trainer).</summary>
+    /// <summary>The training plan recorded in the checkpoint at <paramref name="path"/>, which resuming continues; null
+    /// when there is no such file or it records none (written by import or outside the trainer).</summary>
     /// <param name="path">The checkpoint file.</param>
     /// <exception cref="InvalidDataException">The file is not a whole UNetDsl checkpoint; the message says why.</exception>
-    public static bool RecordsPlan(string path) => File.Exists(path) && ReadInfo(path).Plan is not null;
+    public static TrainingPlan? RecordedPlan(string path) => File.Exists(path) ? ReadInfo(path).Plan : null;
 
     /// <summary>Loads weights (and optimiser state) into a network of the same architecture.</summary>
     /// <param name="path">The checkpoint file.</param>

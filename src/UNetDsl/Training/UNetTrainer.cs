@@ -138,7 +138,6 @@ public static class UNetTrainer
         return (input, output);
     }
 
-    /// <summary>One training run: its state from the first step to the result.</summary>
     // Without Steps, Epochs or Minutes, only a resumed checkpoint with a recorded plan says how long to train.
     private static void CheckResumable(TrainingOptions options)
     {
@@ -148,7 +147,7 @@ public static class UNetTrainer
             throw new ArgumentException(Ask, nameof(options));
         }
 
-        if (!Checkpoint.RecordsPlan(path))
+        if (Checkpoint.RecordedPlan(path) is null)
         {
             throw new ArgumentException(File.Exists(path)
                 ? $"{Ask} Resume alone continues a recorded plan, and '{path}' records none (written by import or outside the trainer)."
@@ -156,6 +155,7 @@ public static class UNetTrainer
         }
     }
 
+    /// <summary>One training run: its state from the first step to the result.</summary>
     private sealed class TrainingRun(
         nn.Module<Tensor, Tensor> network,
         UNetGeometry geometry,
