@@ -135,6 +135,7 @@ internal sealed class Host(NetworkCatalog programNetworks, string? defaultNetwor
                     OutputTile = Given(tile) ? options.OutputTile : null,
                     OutputTileSizes = Given(tile) ? options.OutputTileSizes : recorded.OutputTile,
                     Precision = Given(precision) ? options.Precision : recorded.Precision,
+                    Augment = recorded.Augment, // no option sets it: a library run may have turned it off
                 };
             }
 

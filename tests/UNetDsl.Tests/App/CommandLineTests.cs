@@ -172,6 +172,21 @@ public sealed class CommandLineTests : IDisposable
         plan = Checkpoint.ReadInfo(checkpoint).Plan!;
         Assert.Equal((false, 0f, 0.0, 6L), (plan.ClassBalance, plan.BorderWeight, plan.DiceWeight, plan.TotalSteps));
 
+        // A plan a program recorded with a setting the command line has no option for (no augmentation) resumes as
+        // recorded and is not reported as left so: the user asked for nothing else.
+        var library = Path.Combine(_folder, "library");
+        using (var network = new UNetApp.SmallUNet())
+        {
+            var options = new TrainingOptions { Steps = 2, StepsPerEpoch = 1, BatchSize = 1, Augment = false, OutputFolder = library, WritePictures = false };
+            UNetTrainer.Train(network, SegmentationData.Synthetic(training: 2, validation: 1, seed: 3), options);
+        }
+
+        (code, output) = Unet("train", "--steps", "3", "--validation", "1", "--out", library, "--resume");
+        Assert.True(code == 0, output);
+        Assert.Contains("with the plan recorded in the checkpoint.", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Augment", output, StringComparison.Ordinal);
+        Assert.False(Checkpoint.ReadInfo(Path.Combine(library, TrainingOptions.CheckpointFileName)).Plan!.Augment);
+
         // The defaults are the paper's weighted cross-entropy plus soft Dice.
         (code, output) = Unet("train", "--steps", "1", "--validation", "1", "--batch", "1", "--out", Path.Combine(_folder, "default-loss"));
         Assert.True(code == 0, output);
