@@ -65,13 +65,14 @@ public static class UNetCommandLine
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            // The real problems first; "no command" only when it is the only one.
+            // One line, the cause: "no command" only when nothing else is wrong, and an option's own complaint before
+            // an unrecognised token, which is often what a value-less option left behind ("--optimizer --out runs":
+            // '--out' became the optimiser, 'runs' an unrecognised argument).
             var messages = parse.Errors.Select(e => e.Message).ToList();
-            var specific = messages.Where(m => !m.StartsWith("Required command was not provided", StringComparison.Ordinal)).ToList();
-            foreach (var message in specific.Count > 0 ? specific : new() { "Give a command: " + string.Join(", ", root.Subcommands.Select(c => c.Name)) + "." })
-            {
-                Error(message);
-            }
+            var cause = messages.Where(m => !m.StartsWith("Required command was not provided", StringComparison.Ordinal))
+                .OrderBy(m => m.StartsWith("Unrecognized command or argument", StringComparison.Ordinal))
+                .FirstOrDefault();
+            Error(cause ?? "Give a command: " + string.Join(", ", root.Subcommands.Select(c => c.Name)) + ".");
 
             Console.Error.WriteLine("Run 'unet --help' or 'unet COMMAND --help' for the options.");
             return ParseError;

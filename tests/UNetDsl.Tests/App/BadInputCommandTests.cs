@@ -69,6 +69,33 @@ public sealed class BadInputCommandTests : IDisposable
         Assert.False(Directory.Exists(run));
     }
 
+    [Theory]
+    [InlineData("--class-balance", "--class-balance is '--out'; it must be one of on, off.")]
+    [InlineData("--optimizer", "--optimizer is '--out'; it must be one of adam, sgd.")]
+    [InlineData("--batch", "Cannot parse argument '--out' for option '--batch'")]
+    public void An_option_without_its_value_is_one_error_line_naming_that_option(string option, string message)
+    {
+        // The option takes "--out" as its value and leaves the folder as a stray argument: the cause is the option.
+        var run = Path.Combine(_folder, "run");
+        var (code, output) = Unet("train", option, "--out", run);
+
+        Assert.Equal(1, code);
+        Assert.Contains("error: " + message, output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unrecognized", output, StringComparison.Ordinal);
+        AssertOneErrorLine(output);
+        Assert.False(Directory.Exists(run));
+    }
+
+    [Fact]
+    public void An_unknown_option_is_one_error_line_naming_it()
+    {
+        var (code, output) = Unet("train", "--bogus", "5");
+
+        Assert.Equal(1, code);
+        Assert.Contains("error: Unrecognized command or argument '--bogus'.", output, StringComparison.Ordinal);
+        AssertOneErrorLine(output);
+    }
+
     [Fact]
     public void No_command_is_one_error_line_naming_the_commands()
     {
